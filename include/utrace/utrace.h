@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libutrace: several tracing engines on one traced thread, in user space.
+ *
+ * This header is the whole public API except raw registers.  The reference
+ * text for every call is its comment here; the man pages in doc/ say the
+ * same at more length.
+ */
+#ifndef UTRACE_UTRACE_H
+#define UTRACE_UTRACE_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct utrace;
+struct utrace_task;
+struct utrace_engine;
+
+/*
+ * Events.  An engine subscribes with utrace_set_events() to a mask built
+ * from UTRACE_EVENT(NAME); the bit numbers follow the kernel utrace API.
+ */
+enum utrace_event_bit {
+	UTRACE_EVENT_BIT_QUIESCE = 0,
+	UTRACE_EVENT_BIT_REAP = 1,
+	UTRACE_EVENT_BIT_CLONE = 2,
+	UTRACE_EVENT_BIT_EXEC = 3,
+	UTRACE_EVENT_BIT_EXIT = 4,
+	UTRACE_EVENT_BIT_DEATH = 5,
+	UTRACE_EVENT_BIT_SYSCALL_ENTRY = 6,
+	UTRACE_EVENT_BIT_SYSCALL_EXIT = 7,
+	UTRACE_EVENT_BIT_SIGNAL = 8,
+	UTRACE_EVENT_BIT_SIGNAL_IGN = 9,
+	UTRACE_EVENT_BIT_SIGNAL_STOP = 10,
+	UTRACE_EVENT_BIT_SIGNAL_TERM = 11,
+	UTRACE_EVENT_BIT_SIGNAL_CORE = 12,
+	UTRACE_EVENT_BIT_JCTL = 13,
+};
+
+#define UTRACE_EVENT(name) (1ull << UTRACE_EVENT_BIT_##name)
+#define UTRACE_EVENT_SYSCALL \
+	(UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(SYSCALL_EXIT))
+#define UTRACE_EVENT_SIGNAL_ALL \
+	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) | \
+	 UTRACE_EVENT(SIGNAL_STOP) | UTRACE_EVENT(SIGNAL_TERM) | \
+	 UTRACE_EVENT(SIGNAL_CORE))
+#define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_JCTL + 1)) - 1)
+
+/*
+ * Resume actions, most restrictive first.  Several engines' answers merge
+ * to the smallest; see utrace(7).
+ */
+enum utrace_resume_action {
+	UTRACE_STOP = 0,
+	UTRACE_INTERRUPT = 1,
+	UTRACE_REPORT = 2,
+	UTRACE_SINGLESTEP = 3,
+	UTRACE_BLOCKSTEP = 4,
+	UTRACE_RESUME = 5,
+	UTRACE_DETACH = 6,
+	UTRACE_RESUME_MAX = 7,
+};
+#define UTRACE_RESUME_MASK 0x7u
+
+/* Signal disposition, in bits 4-7 of a report_signal() action. */
+enum utrace_signal_action {
+	UTRACE_SIGNAL_DELIVER = 0x00,
+	UTRACE_SIGNAL_IGN = 0x10,
+	UTRACE_SIGNAL_TERM = 0x20,
+	UTRACE_SIGNAL_CORE = 0x30,
+	UTRACE_SIGNAL_STOP = 0x40,
+	UTRACE_SIGNAL_TSTP = 0x50,
+};
+#define UTRACE_SIGNAL_MASK 0xf0u
+
+/* Syscall disposition, in bits 4-7 of a report_syscall_entry() action. */
+enum utrace_syscall_action {
+	UTRACE_SYSCALL_RUN = 0x00,
+	UTRACE_SYSCALL_ABORT = 0x10,
+};
+#define UTRACE_SYSCALL_MASK 0xf0u
+/* Set in the action of a repeated syscall entry report. */
+#define UTRACE_SYSCALL_RESUMED 0x100u
+
+static inline enum utrace_resume_action
+utrace_resume_action(uint32_t action)
+{
+	return (enum utrace_resume_action)(action & UTRACE_RESUME_MASK);
+}
+
+static inline enum utrace_signal_action
+utrace_signal_action(uint32_t action)
+{
+	return (enum utrace_signal_action)(action & UTRACE_SIGNAL_MASK);
+}
+
+static inline enum utrace_syscall_action
+utrace_syscall_action(uint32_t action)
+{
+	return (enum utrace_syscall_action)(action & UTRACE_SYSCALL_MASK);
+}
+
+/* Kinds of new task given to report_clone(). */
+enum utrace_clone_kind {
+	UTRACE_CLONE_THREAD = 1,
+	UTRACE_CLONE_FORK = 2,
+	UTRACE_CLONE_VFORK = 3,
+};
+
+/*
+ * A system call as seen at a syscall stop.  The library owns it; engines
+ * may change the writable fields and later engines see the change.  The
+ * library writes the changes back to the tracee once, before it resumes.
+ *
+ * @arch:     AUDIT_ARCH_* of the call (a 64-bit task may use int 0x80).
+ * @nr:       number; writable at entry (rewrites the call).
+ * @args:     arguments; writable at entry.
+ * @rval:     at exit the return value (-errno on error), writable; at
+ *            entry the value an aborted call returns (starts at -ENOSYS),
+ *            writable.
+ * @is_error: at exit, whether @rval is an error.
+ * @ip, @sp:  instruction and stack pointer at the stop.
+ */
+struct utrace_syscall {
+	uint32_t arch;
+	int64_t nr;
+	uint64_t args[6];
+	int64_t rval;
+	bool is_error;
+	uint64_t ip;
+	uint64_t sp;
+};
+
+/*
+ * struct utrace_engine_ops - an engine's callbacks.  Set @size to
+ * sizeof(struct utrace_engine_ops); NULL members are not called.
+ *
+ * Every report gets the action merged so far by the engines called before
+ * it and returns its own; see utrace(7).  All callbacks run on the
+ * context's tracer thread, one at a time.  @data is the engine's data.
+ */
+struct utrace_engine_ops {
+	size_t size;
+	uint32_t (*report_quiesce)(uint32_t action, struct utrace_engine *engine,
+				   struct utrace_task *task, uint64_t event,
+				   void *data);
+	uint32_t (*report_syscall_entry)(uint32_t action,
+					 struct utrace_engine *engine,
+					 struct utrace_task *task,
+					 struct utrace_syscall *sc, void *data);
+	uint32_t (*report_syscall_exit)(uint32_t action,
+					struct utrace_engine *engine,
+					struct utrace_task *task,
+					struct utrace_syscall *sc, void *data);
+	uint32_t (*report_signal)(uint32_t action, struct utrace_engine *engine,
+				  struct utrace_task *task, siginfo_t *info,
+				  void *data);
+	uint32_t (*report_jctl)(uint32_t action, struct utrace_engine *engine,
+				struct utrace_task *task, int type, int signo,
+				void *data);
+	uint32_t (*report_clone)(uint32_t action, struct utrace_engine *engine,
+				 struct utrace_task *task,
+				 enum utrace_clone_kind kind,
+				 struct utrace_task *child, void *data);
+	uint32_t (*report_exec)(uint32_t action, struct utrace_engine *engine,
+				struct utrace_task *task, const char *path,
+				pid_t former_tid, void *data);
+	uint32_t (*report_exit)(uint32_t action, struct utrace_engine *engine,
+				struct utrace_task *task, int status,
+				void *data);
+	void (*report_death)(struct utrace_engine *engine,
+			     struct utrace_task *task, int status,
+			     bool group_dead, void *data);
+	void (*report_reap)(struct utrace_engine *engine,
+			    struct utrace_task *task, void *data);
+	void (*release)(void *data);
+};
+
+/* Flags of struct utrace_opts. */
+enum utrace_opt_flags {
+	/* Never use PTRACE_SET_SYSCALL_INFO; rewrite syscalls through
+	 * registers (the path older kernels take). */
+	UTRACE_OPT_SYSCALL_INFO_REGS = 1u << 0,
+};
+
+/*
+ * struct utrace_opts - options of utrace_new().  @size must be
+ * sizeof(struct utrace_opts).
+ * @flags:       enum utrace_opt_flags.
+ * @wake_signal: the signal that wakes the tracer thread for calls from
+ *               other threads; 0 picks SIGRTMAX - 1.  See utrace(7).
+ */
+struct utrace_opts {
+	size_t size;
+	uint64_t flags;
+	int wake_signal;
+};
+
+/**
+ * utrace_new() - start a tracing context and its tracer thread
+ * @opts: options, or NULL for the defaults
+ * @ret: the new context
+ *
+ * Installs a handler for the wake-up signal (process-wide, left installed)
+ * unless one of the library's own is installed already.
+ *
+ * Context: any thread but a tracer thread; blocks until the tracer thread
+ * runs.
+ * Return: 0; -EINVAL bad @opts or signal; -EBUSY the wake-up signal has a
+ * handler that is not the library's; -ENOMEM; -EAGAIN no thread could be
+ * started.
+ */
+int utrace_new(const struct utrace_opts *opts, struct utrace **ret);
+
+/**
+ * utrace_free() - stop a context
+ * @u: the context, or NULL
+ *
+ * Detaches every engine (release() runs for those with no other
+ * reference), kills the spawned tasks that were not started with
+ * UTRACE_SPAWN_DETACH_ON_FREE and reaps them, detaches from every other
+ * task (left running as if never traced, or stopped if it was in a group
+ * stop), and joins the tracer thread.
+ *
+ * Context: any thread but the tracer thread (from a callback it does
+ * nothing and logs a bug); blocks until all of the above is done.
+ */
+void utrace_free(struct utrace *u);
+
+/* Log handler: priority is a syslog LOG_* value. */
+typedef void (*utrace_log_fn)(int priority, const char *format, va_list ap,
+			      void *data);
+
+/**
+ * utrace_set_log_fn() - set where the library's log messages go
+ * @u: the context
+ * @fn: the handler, or NULL for silence (the default)
+ * @data: passed to @fn
+ *
+ * Context: any thread; @fn is called from any thread.
+ * Return: 0; -EINVAL @u is NULL.
+ */
+int utrace_set_log_fn(struct utrace *u, utrace_log_fn fn, void *data);
+
+/* Flags of struct utrace_spawn_opts. */
+enum utrace_spawn_flags {
+	/* The task is killed if the tracer thread goes away
+	 * (PTRACE_O_EXITKILL). */
+	UTRACE_SPAWN_EXITKILL = 1u << 0,
+	/* utrace_free() detaches the task instead of killing it. */
+	UTRACE_SPAWN_DETACH_ON_FREE = 1u << 1,
+};
+
+/*
+ * struct utrace_spawn_opts - options of utrace_spawn().  @size must be
+ * sizeof(struct utrace_spawn_opts).
+ * @flags: enum utrace_spawn_flags.
+ */
+struct utrace_spawn_opts {
+	size_t size;
+	uint64_t flags;
+};
+
+/**
+ * utrace_spawn() - run a program under tracing
+ * @u: the context
+ * @argv: the program and its arguments; argv[0] without a slash is looked
+ *        up in PATH (from @envp, else the host's environment)
+ * @envp: the environment, or NULL for the host's
+ * @opts: options, or NULL
+ * @ret_task: the new task (a new reference)
+ *
+ * Forks a child of the tracer thread, seizes it and executes the program.
+ * On success the task is stopped after the exec, before the program's
+ * first instruction, and stays stopped until utrace_task_start(): attach
+ * engines in between.  The child gets the calling thread's signal mask and
+ * the host's file descriptors that are not close-on-exec.
+ *
+ * Context: any thread, also from a callback; blocks until the exec is done
+ * or failed.
+ * Return: 0; -EINVAL bad arguments; -ENOENT, -EACCES, ... the exec failed
+ * (the child is reaped); -EPERM the kernel refused to trace; -ENOMEM;
+ * -ECHILD called in a forked child of the host.
+ */
+int utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
+		 const struct utrace_spawn_opts *opts,
+		 struct utrace_task **ret_task);
+
+/**
+ * utrace_task_start() - let a spawned task run its first instruction
+ * @task: a task from utrace_spawn()
+ *
+ * Ends the hold utrace_spawn() put on the task; the task then runs unless
+ * an engine holds it.  A task with no engine attached is detached (its exit
+ * status is still collected for utrace_task_wait()).
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0; -EINVAL @task is NULL; -EALREADY already started; -ESRCH task
+ * gone.
+ */
+int utrace_task_start(struct utrace_task *task);
+
+/**
+ * utrace_task_wait() - wait for a task's death
+ * @task: the task
+ * @ret_status: its wait status (as waitpid(2) gives it)
+ *
+ * Returns after report_death() and report_reap() for the task have run.
+ * For a spawned task the status is its real exit status; for other tasks
+ * the one the tracer saw.
+ *
+ * Context: any thread but the tracer thread; blocks until the task died.
+ * Return: 0; -EINVAL bad argument; -EDEADLK called from a callback;
+ * -ESRCH the library detached from the task before it died.
+ */
+int utrace_task_wait(struct utrace_task *task, int *ret_status);
+
+/**
+ * utrace_task_lookup() - find the task of a traced thread
+ * @u: the context
+ * @tid: the thread id
+ * @ret_task: the task (a new reference)
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0; -EINVAL bad argument; -ESRCH @tid is not traced by @u.
+ */
+int utrace_task_lookup(struct utrace *u, pid_t tid,
+		       struct utrace_task **ret_task);
+
+/* Reference counting of task handles.  _get returns @task; _put takes
+ * NULL.  A handle stays valid after the thread died; calls on it then
+ * return -ESRCH.  Callable from any thread. */
+struct utrace_task *utrace_task_get(struct utrace_task *task);
+void utrace_task_put(struct utrace_task *task);
+
+/* The thread id of @task (after a non-leader exec, the leader's), and the
+ * id of its thread group.  Callable from any thread. */
+pid_t utrace_task_tid(const struct utrace_task *task);
+pid_t utrace_task_tgid(const struct utrace_task *task);
+
+/* Whether report_death() ran for @task.  Callable from any thread. */
+bool utrace_task_is_dead(const struct utrace_task *task);
+
+/* Flags of utrace_attach_task(). */
+enum utrace_attach_flags {
+	UTRACE_ATTACH_MATCH_OPS = 0x1,
+	UTRACE_ATTACH_MATCH_DATA = 0x2,
+	UTRACE_ATTACH_MATCH_MASK = 0xf,
+	UTRACE_ATTACH_CREATE = 0x10,
+	UTRACE_ATTACH_EXCLUSIVE = 0x20,
+};
+
+/**
+ * utrace_attach_task() - attach an engine to a task, or find one
+ * @task: the task
+ * @flags: enum utrace_attach_flags
+ * @ops: the callbacks (must outlive the engine)
+ * @data: the engine's data, passed to every callback and to release()
+ * @ret_engine: the engine (a new reference)
+ *
+ * With UTRACE_ATTACH_CREATE a new engine is attached after the existing
+ * ones; it has no events until utrace_set_events().  With
+ * UTRACE_ATTACH_EXCLUSIVE it fails if an engine matching MATCH_OPS and/or
+ * MATCH_DATA (with neither, any engine) is attached.  Without CREATE the
+ * call finds the first engine matching @ops and/or @data.  An engine
+ * attached while a report is running first hears the next event.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0; -EINVAL bad argument, NULL @ops with CREATE or a bad
+ * @ops->size; -ENOENT no match (lookup); -EEXIST a match exists
+ * (EXCLUSIVE); -ESRCH task dead or detached; -EALREADY task dying (its
+ * death report may run); -ENOMEM.
+ */
+int utrace_attach_task(struct utrace_task *task, int flags,
+		       const struct utrace_engine_ops *ops, void *data,
+		       struct utrace_engine **ret_engine);
+
+/* Reference counting of engines.  The attachment holds a reference of its
+ * own until the engine is detached or its task reaped; ops->release(data)
+ * runs when the last reference goes, on the thread that drops it.
+ * _get returns @engine; _put takes NULL.  Callable from any thread. */
+struct utrace_engine *utrace_engine_get(struct utrace_engine *engine);
+void utrace_engine_put(struct utrace_engine *engine);
+
+/**
+ * utrace_set_events() - choose the events an engine hears
+ * @task: the engine's task
+ * @engine: the engine
+ * @events: the new mask (replaces the old one), UTRACE_EVENT() bits
+ *
+ * Enabling syscall events on a running task that was not stopping at
+ * syscalls interrupts it briefly so that the next syscall is reported.
+ * After a 0 return no callback for a cleared event runs any more.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0; -EINVAL bad argument or unknown bits; -ESRCH engine detached
+ * or task dead; -EALREADY task dying and @events adds DEATH or QUIESCE
+ * (or clears DEATH) once its death report may run.
+ */
+int utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
+		      uint64_t events);
+
+/**
+ * utrace_control() - resume, stop or detach, for one engine
+ * @task: the engine's task
+ * @engine: the engine
+ * @action: what this engine wants now
+ *
+ * UTRACE_STOP holds the task for @engine: 0 if it is stopped now, else
+ * -EINPROGRESS (it is interrupted, and held at its next stop, where the
+ * engine gets the report for that stop).  UTRACE_RESUME releases the
+ * engine's hold; the task runs when no engine holds it.  UTRACE_REPORT and
+ * UTRACE_INTERRUPT release the hold and ask for a report_quiesce() (event
+ * 0) soon: at once on a stopped task, after an interrupt on a running one
+ * (-EINPROGRESS).  UTRACE_SINGLESTEP and UTRACE_BLOCKSTEP release the hold
+ * and step when the task resumes.  UTRACE_DETACH detaches the engine: no
+ * callback of it runs after 0 returns; -EINPROGRESS when the task was
+ * running (the ptrace detach happens at its next stop).
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0 done; -EINPROGRESS accepted, effect at the next stop; -EINVAL
+ * bad argument or action, or REPORT, INTERRUPT, SINGLESTEP or BLOCKSTEP by
+ * an engine without UTRACE_EVENT(QUIESCE); -ESRCH engine detached or task
+ * dead; -EALREADY task dying (its death report may run).
+ */
+int utrace_control(struct utrace_task *task, struct utrace_engine *engine,
+		   enum utrace_resume_action action);
+
+/**
+ * utrace_barrier() - wait until no callback of an engine runs
+ * @task: the engine's task
+ * @engine: the engine
+ *
+ * On return, no callback of @engine is running and the effect of every
+ * earlier utrace_control() and utrace_set_events() is in place.  Accepts a
+ * detached engine while a reference is held.
+ *
+ * Context: any thread; from a callback it returns 0 at once (callbacks
+ * never run concurrently).  Blocks until the tracer thread is between
+ * callbacks.
+ * Return: 0; -EINVAL bad argument; -ESRCH @engine was never attached to
+ * @task.
+ */
+int utrace_barrier(struct utrace_task *task, struct utrace_engine *engine);
+
+/**
+ * utrace_syscall_name() - name of a system call
+ * @arch: AUDIT_ARCH_* (as in struct utrace_syscall)
+ * @nr: the number
+ *
+ * Context: any thread.
+ * Return: the name ("openat"), or NULL for an unknown arch or number.
+ */
+const char *utrace_syscall_name(uint32_t arch, int64_t nr);
+
+/**
+ * utrace_syscall_lookup() - number of a system call
+ * @arch: AUDIT_ARCH_*
+ * @name: the name
+ * @ret_nr: the number
+ *
+ * Context: any thread.
+ * Return: 0; -EINVAL bad argument; -ENOENT no such call on @arch.
+ */
+int utrace_syscall_lookup(uint32_t arch, const char *name, int64_t *ret_nr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* UTRACE_UTRACE_H */

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The tracer thread: the only thread that calls ptrace() or waits.
+ *
+ * It consumes tracee statuses with a non-blocking waitid() and dispatches
+ * each one.  When nothing is pending it blocks in a *peeking* waitid()
+ * (WNOWAIT) inside a window that the wake-up signal aborts: the handler
+ * siglongjmp()s out of the window.  Nothing is consumed inside the window,
+ * so aborting it loses nothing; cmdq.c explains why no wake-up is lost.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "utrace-private.h"
+
+#define WAIT_FLAGS (WEXITED | WSTOPPED | __WALL | __WNOTHREAD)
+
+/* The context whose tracer runs on this thread; NULL on host threads. */
+static __thread struct utrace *tls_tracer
+	__attribute__((tls_model("initial-exec")));
+
+static void
+wake_handler(int sig)
+{
+	struct utrace *u = tls_tracer;
+
+	(void)sig;
+	if (u && atomic_load(&u->in_window)) {
+		atomic_store(&u->in_window, 0);
+		siglongjmp(u->window, 1);
+	}
+}
+
+/*
+ * Installs the wake-up handler for @sig unless it is ours already; refuses
+ * a signal the host handles itself.
+ */
+int
+tracer_wake_handler_install(int sig)
+{
+	struct sigaction old;
+	struct sigaction sa;
+
+	if (sigaction(sig, NULL, &old) < 0)
+		return -errno;
+	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == wake_handler)
+		return 0;
+	if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return -EBUSY;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sa.sa_flags = SA_NODEFER;
+	(void)sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Blocks until a tracee has something to report or a command is queued.
+ * Raw syscalls: glibc's wrappers are cancellation points that must not be
+ * left by a jump.
+ */
+static void
+tracer_block(struct utrace *u, bool have_children)
+{
+	siginfo_t si;
+
+	if (sigsetjmp(u->window, 0))
+		return;
+	atomic_store(&u->in_window, 1);
+	if (!atomic_load(&u->cmd_pending)) {
+		if (have_children)
+			(void)syscall(SYS_waitid, P_ALL, 0, &si,
+				      WAIT_FLAGS | WNOWAIT, NULL);
+		else
+			(void)syscall(SYS_pause);
+	}
+	atomic_store(&u->in_window, 0);
+}
+
+static void *
+tracer_main(void *arg)
+{
+	struct utrace *u = arg;
+	sigset_t mask;
+
+	tls_tracer = u;
+	(void)sigfillset(&mask);
+	(void)sigdelset(&mask, u->wake_signal);
+	(void)pthread_sigmask(SIG_SETMASK, &mask, NULL);
+
+	(void)pthread_mutex_lock(&u->lock);
+	u->tracer_tid = gettid();
+	u->started = true;
+	(void)pthread_cond_broadcast(&u->cond);
+	(void)pthread_mutex_unlock(&u->lock);
+
+	for (;;) {
+		siginfo_t si;
+		int r;
+
+		if (atomic_exchange(&u->cmd_pending, 0))
+			cmdq_run(u);
+		if (u->quit && list_empty(&u->tasks))
+			break;
+
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_ALL, 0, &si, WAIT_FLAGS | WNOHANG);
+		if (r == 0 && si.si_pid != 0) {
+			task_handle_status(u, &si);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		tracer_block(u, !(r < 0 && errno == ECHILD));
+	}
+	tls_tracer = NULL;
+	return NULL;
+}
+
+int
+tracer_start(struct utrace *u)
+{
+	sigset_t all;
+	sigset_t old;
+	int r;
+
+	/* The thread starts with every signal blocked and unblocks its
+	 * own; no signal can reach it before it knows its context. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&u->thread, NULL, tracer_main, u);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return -r;
+
+	(void)pthread_mutex_lock(&u->lock);
+	while (!u->started)
+		(void)pthread_cond_wait(&u->cond, &u->lock);
+	(void)pthread_mutex_unlock(&u->lock);
+	return 0;
+}
