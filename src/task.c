@@ -392,10 +392,17 @@ void
 task_exec_syscall(struct utrace_task *t)
 {
 	struct utrace_syscall *sc = &t->stop.sc;
+	uint32_t arch;
+	int64_t nr;
 
-	memset(sc, 0, sizeof(*sc));
-	if (arch_syscall_nr(atomic_load(&t->tid), &sc->arch, &sc->nr) < 0)
-		sc->nr = -1;
+	if (arch_syscall_nr(atomic_load(&t->tid), &arch, &nr) < 0)
+		nr = -1;
+	/* Keep the arguments an entry stop of this very call gave. */
+	if (nr != sc->nr || arch != sc->arch) {
+		memset(sc, 0, sizeof(*sc));
+		sc->arch = arch;
+		sc->nr = nr;
+	}
 	t->stop.orig_sc = *sc;
 }
 

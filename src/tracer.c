@@ -65,24 +65,22 @@ tracer_wake_handler_install(int sig)
 
 /*
  * Blocks until a tracee has something to report or a command is queued.
- * Raw syscalls: glibc's wrappers are cancellation points that must not be
- * left by a jump.
+ * The peek consumes nothing; with no tracee at all it sleeps until the
+ * wake-up signal.  Raw syscalls: glibc's wrappers are cancellation points
+ * that must not be left by a jump.
  */
 static void
-tracer_block(struct utrace *u, bool have_children)
+tracer_block(struct utrace *u)
 {
 	siginfo_t si;
 
 	if (sigsetjmp(u->window, 0))
 		return;
 	atomic_store(&u->in_window, 1);
-	if (!atomic_load(&u->cmd_pending)) {
-		if (have_children)
-			(void)syscall(SYS_waitid, P_ALL, 0, &si,
-				      WAIT_FLAGS | WNOWAIT, NULL);
-		else
-			(void)syscall(SYS_pause);
-	}
+	if (!atomic_load(&u->cmd_pending) &&
+	    syscall(SYS_waitid, P_ALL, 0, &si, WAIT_FLAGS | WNOWAIT, NULL) < 0 &&
+	    errno == ECHILD && !atomic_load(&u->cmd_pending))
+		(void)syscall(SYS_pause);
 	atomic_store(&u->in_window, 0);
 }
 
@@ -112,15 +110,12 @@ tracer_main(void *arg)
 		if (u->quit && list_empty(&u->tasks))
 			break;
 
+		/* One peek and one consume per stop. */
+		tracer_block(u);
 		memset(&si, 0, sizeof(si));
 		r = waitid(P_ALL, 0, &si, WAIT_FLAGS | WNOHANG);
-		if (r == 0 && si.si_pid != 0) {
+		if (r == 0 && si.si_pid != 0)
 			task_handle_status(u, &si);
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		tracer_block(u, !(r < 0 && errno == ECHILD));
 	}
 	tls_tracer = NULL;
 	return NULL;
