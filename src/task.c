@@ -768,6 +768,8 @@ utrace_task_wait(struct utrace_task *task, int *ret_status)
 	u = task->u;
 	if (cmdq_on_tracer(u))
 		return -EDEADLK;
+	if (getpid() != u->pid)
+		return -ECHILD;
 
 	(void)pthread_mutex_lock(&u->lock);
 	while (!atomic_load(&task->dead) && !atomic_load(&task->untraced))

@@ -5,6 +5,16 @@
  * This header is the whole public API except raw registers.  The reference
  * text for every call is its comment here; the man pages in doc/ say the
  * same at more length.
+ *
+ * Rules shared by every call:
+ * - A call that takes a context, task or engine and is made from a host
+ *   thread is run by the context's tracer thread between two callbacks;
+ *   the caller waits for it.  Callbacks may make the same calls directly.
+ * - Such calls return -ECHILD when made in a forked child of the host.
+ * - Handles (tasks, engines) must not be used after utrace_free() of
+ *   their context, except for their _put.
+ * - Compiled as strict C99, <signal.h> needs _POSIX_C_SOURCE (for
+ *   siginfo_t) defined before this header.
  */
 #ifndef UTRACE_UTRACE_H
 #define UTRACE_UTRACE_H
@@ -121,13 +131,17 @@ enum utrace_clone_kind {
  * library writes the changes back to the tracee once, before it resumes.
  *
  * @arch:     AUDIT_ARCH_* of the call (a 64-bit task may use int 0x80).
- * @nr:       number; writable at entry (rewrites the call).
- * @args:     arguments; writable at entry.
+ * @nr:       number; writable at entry (rewrites the call).  At exit, the
+ *            entry's (after an exec, read from the registers).
+ * @args:     arguments; writable at entry.  At exit, the entry's (zero
+ *            when the entry was not seen).
  * @rval:     at exit the return value (-errno on error), writable; at
  *            entry the value an aborted call returns (starts at -ENOSYS),
  *            writable.
- * @is_error: at exit, whether @rval is an error.
+ * @is_error: at exit, whether @rval is an error (recomputed from @rval
+ *            when an engine changed it).
  * @ip, @sp:  instruction and stack pointer at the stop.
+ * Changes to @arch, @ip, @sp and @is_error are ignored.
  */
 struct utrace_syscall {
 	uint32_t arch;
@@ -141,11 +155,31 @@ struct utrace_syscall {
 
 /*
  * struct utrace_engine_ops - an engine's callbacks.  Set @size to
- * sizeof(struct utrace_engine_ops); NULL members are not called.
+ * sizeof(struct utrace_engine_ops) (a smaller size from an older header
+ * leaves the missing members NULL); NULL members are not called.
  *
  * Every report gets the action merged so far by the engines called before
  * it and returns its own; see utrace(7).  All callbacks run on the
  * context's tracer thread, one at a time.  @data is the engine's data.
+ * Every pointer passed in is borrowed until the callback returns.
+ *
+ * report_quiesce: @event is the UTRACE_EVENT() bit of the report that
+ *   follows, or 0 for a plain stop; the disposition bits of its return are
+ *   ignored.
+ * report_syscall_entry, report_syscall_exit: @sc, see struct
+ *   utrace_syscall; the entry's disposition is enum utrace_syscall_action.
+ * report_signal: @info is the signal about to be delivered, writable; the
+ *   disposition is enum utrace_signal_action.
+ * report_jctl: @type is CLD_STOPPED (group stop, @signo the stop signal)
+ *   or CLD_CONTINUED (@signo SIGCONT).
+ * report_clone: in the parent @task; @child is the new task, to attach
+ *   engines to.
+ * report_exec: @path is the new program (from /proc, may be empty),
+ *   @former_tid the thread that called exec.
+ * report_exit: @status is the wait status the thread will die with.
+ * report_death: @status as waitpid(2) gives it; @group_dead is true when
+ *   no other thread of the process is traced in this context.
+ * report_reap: the last callback of the engine on @task.
  */
 struct utrace_engine_ops {
 	size_t size;
@@ -192,11 +226,13 @@ enum utrace_opt_flags {
 };
 
 /*
- * struct utrace_opts - options of utrace_new().  @size must be
- * sizeof(struct utrace_opts).
+ * struct utrace_opts - options of utrace_new().  Set @size to
+ * sizeof(struct utrace_opts); it must cover at least @flags, and bytes
+ * past the end of the struct this library knows must be zero.
  * @flags:       enum utrace_opt_flags.
  * @wake_signal: the signal that wakes the tracer thread for calls from
- *               other threads; 0 picks SIGRTMAX - 1.  See utrace(7).
+ *               other threads, from SIGRTMIN to SIGRTMAX; 0 picks
+ *               SIGRTMAX - 1.  See utrace(7).
  */
 struct utrace_opts {
 	size_t size;
@@ -212,11 +248,11 @@ struct utrace_opts {
  * Installs a handler for the wake-up signal (process-wide, left installed)
  * unless one of the library's own is installed already.
  *
- * Context: any thread but a tracer thread; blocks until the tracer thread
- * runs.
- * Return: 0; -EINVAL bad @opts or signal; -EBUSY the wake-up signal has a
- * handler that is not the library's; -ENOMEM; -EAGAIN no thread could be
- * started.
+ * Context: any thread, also from a callback of another context; blocks
+ * until the new tracer thread runs.
+ * Return: 0; -EINVAL bad @opts or signal; -EBUSY the wake-up signal's
+ * disposition is neither SIG_DFL nor the library's handler; -ENOMEM;
+ * -EAGAIN no thread could be started.
  */
 int utrace_new(const struct utrace_opts *opts, struct utrace **ret);
 
@@ -260,8 +296,9 @@ enum utrace_spawn_flags {
 };
 
 /*
- * struct utrace_spawn_opts - options of utrace_spawn().  @size must be
- * sizeof(struct utrace_spawn_opts).
+ * struct utrace_spawn_opts - options of utrace_spawn().  Set @size to
+ * sizeof(struct utrace_spawn_opts); it must cover at least @flags, and
+ * bytes past the end of the struct this library knows must be zero.
  * @flags: enum utrace_spawn_flags.
  */
 struct utrace_spawn_opts {
@@ -273,7 +310,8 @@ struct utrace_spawn_opts {
  * utrace_spawn() - run a program under tracing
  * @u: the context
  * @argv: the program and its arguments; argv[0] without a slash is looked
- *        up in PATH (from @envp, else the host's environment)
+ *        up in PATH (from @envp, else the host's environment, else
+ *        /usr/local/bin:/usr/bin:/bin)
  * @envp: the environment, or NULL for the host's
  * @opts: options, or NULL
  * @ret_task: the new task (a new reference)
@@ -281,13 +319,16 @@ struct utrace_spawn_opts {
  * Forks a child of the tracer thread, seizes it and executes the program.
  * On success the task is stopped after the exec, before the program's
  * first instruction, and stays stopped until utrace_task_start(): attach
- * engines in between.  The child gets the calling thread's signal mask and
- * the host's file descriptors that are not close-on-exec.
+ * engines in between.  The child gets the calling thread's signal mask
+ * (none blocked when called from a callback) and the host's file
+ * descriptors that are not close-on-exec.
  *
  * Context: any thread, also from a callback; blocks until the exec is done
- * or failed.
- * Return: 0; -EINVAL bad arguments; -ENOENT, -EACCES, ... the exec failed
- * (the child is reaped); -EPERM the kernel refused to trace; -ENOMEM;
+ * or failed (other tracees wait meanwhile).
+ * Return: 0; -EINVAL bad arguments; the negative errno of execve(2) when
+ * the program cannot run (-ENOENT, -EACCES, -ENOEXEC, -ENAMETOOLONG, ...;
+ * the child is reaped); -EPERM the kernel refused to trace; -EMFILE,
+ * -ENFILE, -EAGAIN, -ENOMEM no pipe, process or memory for the child;
  * -ECHILD called in a forked child of the host.
  */
 int utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
@@ -303,8 +344,8 @@ int utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
  * status is still collected for utrace_task_wait()).
  *
  * Context: any thread, also from a callback.
- * Return: 0; -EINVAL @task is NULL; -EALREADY already started; -ESRCH task
- * gone.
+ * Return: 0; -EINVAL @task is NULL; -EALREADY not held (started already,
+ * or not from utrace_spawn()); -ESRCH task dead.
  */
 int utrace_task_start(struct utrace_task *task);
 
@@ -319,7 +360,8 @@ int utrace_task_start(struct utrace_task *task);
  *
  * Context: any thread but the tracer thread; blocks until the task died.
  * Return: 0; -EINVAL bad argument; -EDEADLK called from a callback;
- * -ESRCH the library detached from the task before it died.
+ * -ESRCH the library detached from the task before it died; -ECHILD
+ * called in a forked child of the host.
  */
 int utrace_task_wait(struct utrace_task *task, int *ret_status);
 
@@ -346,7 +388,8 @@ void utrace_task_put(struct utrace_task *task);
 pid_t utrace_task_tid(const struct utrace_task *task);
 pid_t utrace_task_tgid(const struct utrace_task *task);
 
-/* Whether report_death() ran for @task.  Callable from any thread. */
+/* Whether @task's death was reported (report_death() and report_reap()
+ * have run).  Callable from any thread. */
 bool utrace_task_is_dead(const struct utrace_task *task);
 
 /* Flags of utrace_attach_task(). */
@@ -374,10 +417,11 @@ enum utrace_attach_flags {
  * attached while a report is running first hears the next event.
  *
  * Context: any thread, also from a callback.
- * Return: 0; -EINVAL bad argument, NULL @ops with CREATE or a bad
- * @ops->size; -ENOENT no match (lookup); -EEXIST a match exists
- * (EXCLUSIVE); -ESRCH task dead or detached; -EALREADY task dying (its
- * death report may run); -ENOMEM.
+ * Return: 0; -EINVAL bad argument, NULL @ops with CREATE or MATCH_OPS, an
+ * @ops->size smaller than a size_t or with a non-zero tail past the
+ * struct this library knows; -ENOENT no match (lookup); -EEXIST a match
+ * exists (EXCLUSIVE); -ESRCH task dead or detached; -EALREADY task dying
+ * (its death report is running); -ENOMEM.
  */
 int utrace_attach_task(struct utrace_task *task, int flags,
 		       const struct utrace_engine_ops *ops, void *data,
@@ -401,9 +445,10 @@ void utrace_engine_put(struct utrace_engine *engine);
  * After a 0 return no callback for a cleared event runs any more.
  *
  * Context: any thread, also from a callback.
- * Return: 0; -EINVAL bad argument or unknown bits; -ESRCH engine detached
- * or task dead; -EALREADY task dying and @events adds DEATH or QUIESCE
- * (or clears DEATH) once its death report may run.
+ * Return: 0; -EINVAL bad argument, unknown bits, or @engine not attached
+ * to @task; -ESRCH engine detached or task dead; -EALREADY task dying (its
+ * death report is running) and @events adds DEATH or QUIESCE or clears
+ * DEATH: the mask is left unchanged.
  */
 int utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
 		      uint64_t events);
@@ -414,16 +459,20 @@ int utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
  * @engine: the engine
  * @action: what this engine wants now
  *
- * UTRACE_STOP holds the task for @engine: 0 if it is stopped now, else
- * -EINPROGRESS (it is interrupted, and held at its next stop, where the
- * engine gets the report for that stop).  UTRACE_RESUME releases the
- * engine's hold; the task runs when no engine holds it.  UTRACE_REPORT and
+ * UTRACE_STOP holds the task for @engine: 0 if it is in a ptrace stop now
+ * (also a new child not yet run), else -EINPROGRESS (also in a group stop
+ * kept with PTRACE_LISTEN): it is interrupted and held at its next stop,
+ * where the engine gets the report of that stop if it subscribed to it and
+ * keeps the hold only by answering UTRACE_STOP.  UTRACE_RESUME releases
+ * the engine's hold; the task runs when no engine holds it (and, for a
+ * spawned task, after utrace_task_start()).  UTRACE_REPORT and
  * UTRACE_INTERRUPT release the hold and ask for a report_quiesce() (event
- * 0) soon: at once on a stopped task, after an interrupt on a running one
- * (-EINPROGRESS).  UTRACE_SINGLESTEP and UTRACE_BLOCKSTEP release the hold
- * and step when the task resumes.  UTRACE_DETACH detaches the engine: no
- * callback of it runs after 0 returns; -EINPROGRESS when the task was
- * running (the ptrace detach happens at its next stop).
+ * 0) before the task runs: on a stopped task once nobody holds it, on a
+ * running one after an interrupt (-EINPROGRESS).  UTRACE_SINGLESTEP and
+ * UTRACE_BLOCKSTEP release the hold and step when the task resumes.
+ * UTRACE_DETACH detaches the engine at once: none of its callbacks runs
+ * after the call returns; -EINPROGRESS says it was the last engine of a
+ * running task, which the library detaches from at its next stop.
  *
  * Context: any thread, also from a callback.
  * Return: 0 done; -EINPROGRESS accepted, effect at the next stop; -EINVAL
