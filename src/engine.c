@@ -167,6 +167,9 @@ engine_report(struct utrace_task *t, const struct report *r)
 	struct list_head *pos;
 	struct merge m;
 
+	/* Nobody subscribed: not reported at all, not even as quiesce. */
+	if (r->event && !(t->events & r->event))
+		return;
 	resume_merge_init(&m, s->disp);
 	t->in_pass++;
 	for (pos = pass_next(&t->engines, r->reverse); pos != &t->engines;
@@ -216,6 +219,7 @@ void
 engine_report_death(struct utrace_task *t, int status, bool group_dead)
 {
 	uint64_t last_seq = t->u->attach_seq;
+	bool reported = t->events & UTRACE_EVENT(DEATH);
 	struct list_head *pos;
 	struct list_head *tmp;
 
@@ -229,7 +233,7 @@ engine_report_death(struct utrace_task *t, int status, bool group_dead)
 		void (*death)(struct utrace_engine *, struct utrace_task *, int,
 			      bool, void *);
 
-		if (e->detached || e->seq > last_seq)
+		if (e->detached || e->seq > last_seq || !reported)
 			continue;
 		quiesce = OPS_CB(ops, report_quiesce);
 		death = OPS_CB(ops, report_death);
@@ -473,10 +477,10 @@ do_control(struct utrace *u, void *arg)
 		task_maybe_resume(t);
 		return 0;
 	}
-	if (action < t->pending_resume)
-		t->pending_resume = action;
 	if (action <= UTRACE_REPORT)
 		t->report_wanted = true;
+	else if (action < t->pending_resume)
+		t->pending_resume = action;
 	task_interrupt(t);
 	return -EINPROGRESS;
 }

@@ -158,13 +158,21 @@ task_detach_ptrace(struct utrace_task *t)
 	if (s->kind == STOP_SYSCALL_ENTRY || s->kind == STOP_SYSCALL_EXIT)
 		(void)syscall_write_back(t);
 	stop_write_signal(t);
-	if (ptrace(PTRACE_DETACH, atomic_load(&t->tid), 0, stop_signal(s)) < 0)
+	if (ptrace(PTRACE_DETACH, atomic_load(&t->tid), 0, stop_signal(s)) < 0) {
+		/* Killed meanwhile: it is still ours until its next stop
+		 * (an exit stop it cannot leave alone) or its death. */
 		ulog(t->u, LOG_DEBUG, "detach %d: %m", atomic_load(&t->tid));
+		t->detach_pending = true;
+		t->state = TASK_RUNNING;
+		s->kind = STOP_NONE;
+		return;
+	}
 	t->detach_pending = false;
 	t->state = TASK_DETACHED;
 	s->kind = STOP_NONE;
-	/* A spawned task is still our child: its exit status comes to us. */
-	if (!t->spawned) {
+	/* A spawned task is still our child: its exit status comes to us,
+	 * unless the context is going away (the host inherits it). */
+	if (!t->spawned || t->u->quit) {
 		atomic_store(&t->untraced, true);
 		task_notify(t);
 		task_unhash(t);
@@ -325,7 +333,8 @@ task_maybe_resume(struct utrace_task *t)
 				return;
 		}
 	}
-	if (t->detach_pending || (list_empty(&t->engines) && !t->spawn_hold)) {
+	if (!t->killing && (t->detach_pending ||
+			    (list_empty(&t->engines) && !t->spawn_hold))) {
 		task_detach_ptrace(t);
 		return;
 	}
@@ -502,10 +511,17 @@ task_stop(struct utrace_task *t, int st)
 	default:
 		break;
 	}
+	/* A step asked for while running applies from this stop on. */
 	if (t->pending_resume < s->resume)
 		s->resume = t->pending_resume;
 	t->pending_resume = UTRACE_RESUME;
 
+	if (t->killing) {
+		/* utrace_free() killed it: let it die, report nothing. */
+		s->unholdable = true;
+		task_maybe_resume(t);
+		return;
+	}
 	if (t->detach_pending) {
 		if (s->kind == STOP_ATTACH)
 			t->first_stop_seen = true;
@@ -581,6 +597,12 @@ task_stop(struct utrace_task *t, int st)
 	default:
 		break;
 	}
+	/* A report asked for while running, owed by a stop that had none. */
+	if (t->report_wanted) {
+		t->report_wanted = false;
+		if (s->resume > UTRACE_REPORT)
+			s->resume = UTRACE_REPORT;
+	}
 	task_maybe_resume(t);
 	return;
 
@@ -654,8 +676,11 @@ task_handle_status(struct utrace *u, const siginfo_t *si)
 			return;
 		}
 	}
-	if (t->state == TASK_DETACHED)
+	if (t->state == TASK_DETACHED) {
+		/* Cannot happen once detached; never leave it stopped. */
+		(void)ptrace(PTRACE_DETACH, si->si_pid, 0, 0);
 		return;
+	}
 	/* Reports may drop every other reference. */
 	utrace_task_get(t);
 	task_stop(t, st);
@@ -672,28 +697,29 @@ task_shutdown(struct utrace *u)
 	list_for_each_safe (pos, tmp, &u->tasks) {
 		struct utrace_task *t = list_entry(pos, struct utrace_task,
 						   node);
+		bool kill_it = t->spawned && t->kill_on_free &&
+			       t->state != TASK_DEAD;
 		struct list_head *epos;
 		struct list_head *etmp;
 
 		utrace_task_get(t);
+		if (kill_it) {
+			/* Kept traced until it dies, resumed from any stop,
+			 * reported to nobody. */
+			t->killing = true;
+			t->stop.unholdable = true;
+			(void)kill(atomic_load(&t->tid), SIGKILL);
+		}
+		t->spawn_hold = false;
 		list_for_each_safe (epos, etmp, &t->engines)
 			engine_detach(list_entry(epos, struct utrace_engine,
 						 node));
-		t->spawn_hold = false;
-		if (t->spawned && t->kill_on_free && t->state != TASK_DEAD) {
-			(void)kill(atomic_load(&t->tid), SIGKILL);
-			/* Its death comes through the loop; meanwhile it is
-			 * resumed from any stop so it can die. */
-			t->stop.unholdable = true;
+		if (kill_it)
 			task_maybe_resume(t);
-		} else if (t->state == TASK_DETACHED) {
-			/* A detached spawned task: the host inherits it. */
-			task_unhash(t);
-		} else {
+		else if (t->state == TASK_DETACHED)
+			task_unhash(t); /* a spawned child: the host's now */
+		else
 			task_detach_ptrace(t);
-			if (t->spawned && t->state == TASK_DETACHED)
-				task_unhash(t);
-		}
 		utrace_task_put(t);
 	}
 	return 0;
@@ -739,10 +765,10 @@ do_task_start(struct utrace *u, void *arg)
 	struct utrace_task *t = arg;
 
 	(void)u;
-	if (t->state == TASK_DEAD)
-		return -ESRCH;
 	if (!t->spawn_hold)
 		return -EALREADY;
+	if (t->state == TASK_DEAD)
+		return -ESRCH;
 	t->spawn_hold = false;
 	t->started = true;
 	task_maybe_resume(t);

@@ -107,6 +107,7 @@ struct utrace_task {
 	bool spawn_hold;	/* held until utrace_task_start() */
 	bool started;
 	bool kill_on_free;
+	bool killing;		/* SIGKILLed by utrace_free() */
 	bool interrupt_sent;	/* PTRACE_INTERRUPT not yet answered */
 	bool report_wanted;	/* quiesce(0) asked for by utrace_control */
 	bool detach_pending;	/* ptrace-detach at the next stop */

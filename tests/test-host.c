@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The library lives inside a host process: it must not reap the host's
+ * children, change its SIGCHLD disposition or signal mask, or leak its own
+ * descriptors into tracees; utrace_free() kills or detaches what it
+ * spawned.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <utrace/utrace.h>
+
+#include "test-common.h"
+
+static uint32_t
+count_getppid(struct test_engine *te, struct utrace_engine *engine,
+              struct utrace_task *task, const struct test_ev *ev, void *payload,
+              uint32_t ret)
+{
+	if (ev->kind == EV_SYSCALL_ENTRY && ev->nr == SYS_getppid) {
+		__atomic_add_fetch(&te->hits, 1, __ATOMIC_SEQ_CST);
+		test_log_kick(te->log);
+	}
+	return ret;
+}
+
+struct hits_at_least {
+	struct test_engine *te;
+	int n;
+};
+
+static bool
+hits_reached(void *arg)
+{
+	struct hits_at_least *h = arg;
+
+	return __atomic_load_n(&h->te->hits, __ATOMIC_SEQ_CST) >= h->n;
+}
+
+static void
+wait_hits(struct test_engine *te, int more)
+{
+	struct hits_at_least h = {
+		te, __atomic_load_n(&te->hits, __ATOMIC_SEQ_CST) + more
+	};
+
+	ck_assert_msg(test_log_wait_pred(te->log, hits_reached, &h),
+	              "the tracee made %d of %d getppid calls", te->hits, h.n);
+}
+
+static pid_t
+fork_exit(int code)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(code);
+	return pid;
+}
+
+static int
+reap(pid_t pid)
+{
+	int status = -1;
+	pid_t r;
+
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	ck_assert_msg(r == pid, "waitpid(%d): %d (%s): the library took it",
+	              (int)pid, (int)r, r < 0 ? strerror(errno) : "");
+	return status;
+}
+
+/*
+ * The host's own children exit while the tracer thread is busy with a
+ * tracee stopping at every syscall; the host reaps each one itself.
+ */
+START_TEST(host_children_are_the_hosts)
+{
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct utrace *u;
+	pid_t kids[8];
+	int ctl[2];
+	int status;
+	int i;
+
+	u = test_new(NULL);
+	test_pipe(ctl, 0);
+	task = test_spawn(u, test_fmt("spin:%d", ctl[0]), "exit:0", NULL);
+	test_close(ctl[0]);
+	t1 = test_engine_new(1, count_getppid);
+	t1->quiet = true;
+	e1 = test_attach(task, t1, UTRACE_EVENT(SYSCALL_ENTRY));
+	test_start(task);
+	wait_hits(t1, 3);
+
+	/* Reaped at once ... */
+	status = reap(fork_exit(5));
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	              "status %#x", status);
+	/* ... and zombies that sit through many tracer wake-ups. */
+	for (i = 0; i < 8; i++)
+		kids[i] = fork_exit(10 + i);
+	wait_hits(t1, 50);
+	for (i = 0; i < 8; i++) {
+		status = reap(kids[i]);
+		ck_assert_msg(WIFEXITED(status) &&
+		                      WEXITSTATUS(status) == 10 + i,
+		              "child %d: status %#x", i, status);
+	}
+
+	ck_assert_int_eq(write(ctl[1], "x", 1), 1);
+	test_close(ctl[1]);
+	ck_assert_int_eq(test_wait(task), 0);
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	test_free(u);
+}
+END_TEST
+
+/* ---- SIGCHLD disposition and signal mask --------------------------------- */
+
+static volatile sig_atomic_t sigchld_count;
+
+static void
+on_sigchld(int sig)
+{
+	(void)sig;
+	sigchld_count++;
+}
+
+static void
+assert_same_action(const struct sigaction *a, const struct sigaction *b)
+{
+	int s;
+
+	ck_assert_msg(a->sa_handler == b->sa_handler,
+	              "SIGCHLD handler changed");
+	ck_assert_msg(a->sa_flags == b->sa_flags,
+	              "SIGCHLD flags changed: %#x -> %#x", a->sa_flags,
+	              b->sa_flags);
+	for (s = 1; s < NSIG; s++)
+		ck_assert_msg(sigismember(&a->sa_mask, s) ==
+		                      sigismember(&b->sa_mask, s),
+		              "SIGCHLD sa_mask changed for signal %d", s);
+}
+
+static void
+assert_same_mask(const sigset_t *a, const sigset_t *b)
+{
+	int s;
+
+	for (s = 1; s < NSIG; s++)
+		ck_assert_msg(sigismember(a, s) == sigismember(b, s),
+		              "signal mask changed for signal %d", s);
+}
+
+/* _i: 0 default, 1 a handler with SA_NOCLDSTOP | SA_RESTART, 2 a handler
+ * without SA_RESTART. */
+START_TEST(sigchld_and_mask_unchanged)
+{
+	struct sigaction set;
+	struct sigaction saved;
+	struct sigaction before;
+	struct sigaction after;
+	sigset_t mask_before;
+	sigset_t mask_after;
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct utrace *u;
+	int status;
+
+	memset(&set, 0, sizeof(set));
+	sigemptyset(&set.sa_mask);
+	set.sa_handler = SIG_DFL;
+	if (_i) {
+		set.sa_handler = on_sigchld;
+		set.sa_flags = _i == 1 ? SA_NOCLDSTOP | SA_RESTART : 0;
+		sigaddset(&set.sa_mask, SIGUSR1);
+	}
+	ck_assert_int_eq(sigaction(SIGCHLD, &set, &saved), 0);
+	ck_assert_int_eq(sigaction(SIGCHLD, NULL, &before), 0);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &mask_before), 0);
+
+	u = test_new(NULL);
+	task = test_spawn(u, "ppid", "ppid", "exit:3", NULL);
+	t1 = test_engine_new(1, NULL);
+	t1->quiet = true;
+	e1 = test_attach(task, t1,
+	                 UTRACE_EVENT_SYSCALL | UTRACE_EVENT_SIGNAL_ALL |
+	                         UTRACE_EVENT(DEATH));
+	test_start(task);
+	status = test_wait(task);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 3,
+	              "status %#x", status);
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	ck_assert_int_eq(sigaction(SIGCHLD, NULL, &after), 0);
+	assert_same_action(&before, &after);
+	test_free(u);
+
+	ck_assert_int_eq(sigaction(SIGCHLD, NULL, &after), 0);
+	assert_same_action(&before, &after);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &mask_after), 0);
+	assert_same_mask(&mask_before, &mask_after);
+	ck_assert_int_eq(sigaction(SIGCHLD, &saved, NULL), 0);
+}
+END_TEST
+
+/* The tracee gets the spawning thread's mask, not the tracer thread's. */
+START_TEST(spawn_gets_callers_mask)
+{
+	sigset_t block;
+	sigset_t old;
+	sigset_t mask_before;
+	sigset_t mask_after;
+	struct utrace_task *task;
+	struct utrace *u;
+	int rep[2];
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR2);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &block, &old), 0);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &mask_before), 0);
+
+	u = test_new(NULL);
+	test_pipe(rep, 1);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]), "sigmask:USR2",
+	                  "sigmask:USR1", "sigmask:TERM",
+	                  test_fmt("sigmask:%d", SIGRTMAX - 1), "exit:0", NULL);
+	test_close(rep[1]);
+	test_start(task);
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_str_eq(test_read_all(rep[0]),
+	                 test_fmt("sigmask USR2 1\nsigmask USR1 0\n"
+	                          "sigmask TERM 0\nsigmask %d 0\n",
+	                          SIGRTMAX - 1));
+	utrace_task_put(task);
+	test_free(u);
+
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &mask_after), 0);
+	assert_same_mask(&mask_before, &mask_after);
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, &old, NULL), 0);
+}
+END_TEST
+
+/* ---- descriptors ----------------------------------------------------- */
+
+static size_t
+list_fds(int *out, size_t max)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	d = opendir("/proc/self/fd");
+	ck_assert(d != NULL);
+	while ((de = readdir(d))) {
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		ck_assert(n < max);
+		out[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool
+has_fd(const int *fds, size_t n, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
+}
+
+START_TEST(library_fds_not_inherited)
+{
+	int before[256];
+	int now[256];
+	int lib[256];
+	int seen[256];
+	size_t n_before;
+	size_t n_now;
+	size_t n_lib = 0;
+	size_t n_seen = 0;
+	struct utrace_task *task;
+	struct utrace *u;
+	const char *report;
+	char *p;
+	char *end;
+	size_t i;
+	int rep[2];
+
+	test_pipe(rep, 1);
+	n_before = list_fds(before, 256);
+	u = test_new(NULL);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]), "fds", "exit:0",
+	                  NULL);
+	/* Whatever the library holds open now (context, task). */
+	n_now = list_fds(now, 256);
+	for (i = 0; i < n_now; i++)
+		if (!has_fd(before, n_before, now[i]))
+			lib[n_lib++] = now[i];
+	test_close(rep[1]);
+	test_start(task);
+	ck_assert_int_eq(test_wait(task), 0);
+	report = test_read_all(rep[0]);
+	ck_assert_msg(strncmp(report, "fds ", 4) == 0, "%s", report);
+	for (p = (char *)report + 4; *p && *p != '\n'; p = end) {
+		long fd = strtol(p, &end, 10);
+
+		ck_assert(end != p);
+		seen[n_seen++] = (int)fd;
+		ck_assert(n_seen < 256);
+	}
+	ck_assert_msg(has_fd(seen, n_seen, rep[1]),
+	              "the report descriptor %d is missing: %s", rep[1],
+	              report);
+	ck_assert_msg(!has_fd(seen, n_seen, rep[0]),
+	              "a close-on-exec descriptor was inherited: %s", report);
+	for (i = 0; i < n_lib; i++)
+		ck_assert_msg(!has_fd(seen, n_seen, lib[i]),
+		              "library descriptor %d leaked into the tracee: "
+		              "%s",
+		              lib[i], report);
+	utrace_task_put(task);
+	test_free(u);
+}
+END_TEST
+
+/* ---- utrace_free() and spawned tasks --------------------------------- */
+
+static uint32_t
+hold_at_getppid(struct test_engine *te, struct utrace_engine *engine,
+                struct utrace_task *task, const struct test_ev *ev,
+                void *payload, uint32_t ret)
+{
+	if (ev->kind == EV_SYSCALL_ENTRY && ev->nr == SYS_getppid)
+		return UTRACE_STOP;
+	return ret;
+}
+
+enum { FREE_RUNNING, FREE_HELD, FREE_NEVER_STARTED };
+
+/* A spawned task does not outlive utrace_free(), in any state. */
+START_TEST(free_kills_spawned)
+{
+	struct test_log *log = test_log();
+	struct test_engine *t1;
+	struct utrace_task *task;
+	struct utrace *u;
+	pid_t pid;
+	int rep[2];
+	int data[2];
+	int status;
+
+	u = test_new(NULL);
+	test_pipe(rep, 1);
+	test_pipe(data, 0);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]), "say:ready", "ppid",
+	                  test_fmt("read:%d", data[0]), "exit:0", NULL);
+	test_close(rep[1]);
+	test_close(data[0]);
+	pid = utrace_task_tid(task);
+	t1 = test_engine_new(1, _i == FREE_HELD ? hold_at_getppid : NULL);
+	test_engine_only(t1, SYS_getppid);
+	/* The test keeps no reference: free detaches and releases it. */
+	utrace_engine_put(test_attach(
+		task, t1, UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(DEATH)));
+	if (_i != FREE_NEVER_STARTED) {
+		test_start(task);
+		ck_assert_str_eq(test_read_line(rep[0]), "say ready");
+	}
+	if (_i == FREE_HELD) {
+		ck_assert_msg(
+			test_log_wait(log, 1, EV_SYSCALL_ENTRY, SYS_getppid, 1),
+			"%s", test_log_dump(log));
+		ck_assert_int_eq(test_proc_state(pid), 't');
+	}
+	utrace_task_put(task);
+	test_free(u);
+
+	ck_assert_int_eq(test_releases(t1), 1);
+	ck_assert_msg(waitpid(pid, &status, WNOHANG | __WALL) < 0 &&
+	                      errno == ECHILD,
+	              "the tracee %d outlived utrace_free()", (int)pid);
+}
+END_TEST
+
+/* UTRACE_SPAWN_DETACH_ON_FREE: the task goes on untraced. */
+START_TEST(free_detaches_on_request)
+{
+	struct utrace_spawn_opts opts = {
+		.size = sizeof(opts),
+		.flags = UTRACE_SPAWN_EXITKILL | UTRACE_SPAWN_DETACH_ON_FREE,
+	};
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task = NULL;
+	struct utrace *u;
+	char *argv[6];
+	char path[64];
+	char line[256];
+	FILE *f;
+	long tracer = -1;
+	pid_t pid;
+	int rep[2];
+	int data[2];
+	int status;
+
+	u = test_new(NULL);
+	test_pipe(rep, 1);
+	test_pipe(data, 0);
+	argv[0] = (char *)test_fmt("%s", test_helper("tracee-ops"));
+	argv[1] = (char *)"-r";
+	argv[2] = (char *)test_fmt("%d", rep[1]);
+	argv[3] = (char *)"say:ready";
+	argv[4] = (char *)test_fmt("read:%d", data[0]);
+	argv[5] = NULL;
+	ck_assert_int_eq(utrace_spawn(u, argv, NULL, &opts, &task), 0);
+	pid = utrace_task_tid(task);
+	test_track_pid(pid);
+	test_close(rep[1]);
+	test_close(data[0]);
+	t1 = test_engine_new(1, NULL);
+	e1 = test_attach(task, t1, UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH));
+	test_start(task);
+	ck_assert_str_eq(test_read_line(rep[0]), "say ready");
+	utrace_task_put(task);
+	test_free(u);
+	utrace_engine_put(e1);
+	ck_assert_int_eq(test_releases(t1), 1);
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "the tracee is gone: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+			break;
+	fclose(f);
+	ck_assert_int_eq(tracer, 0);
+
+	/* It is still running, and now our child: finish and reap it. */
+	ck_assert_int_eq(write(data[1], "x", 1), 1);
+	test_close(data[1]);
+	ck_assert_str_eq(test_read_all(rep[0]), "read 1 x\n");
+	status = reap(pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	              "status %#x", status);
+}
+END_TEST
+
+static Suite *
+host_suite(void)
+{
+	Suite *s = suite_create("host");
+	TCase *tc;
+
+	tc = test_tcase(s, "children");
+	tcase_add_test(tc, host_children_are_the_hosts);
+	tc = test_tcase(s, "signals");
+	tcase_add_loop_test(tc, sigchld_and_mask_unchanged, 0, 3);
+	tcase_add_test(tc, spawn_gets_callers_mask);
+	tc = test_tcase(s, "fds");
+	tcase_add_test(tc, library_fds_not_inherited);
+	tc = test_tcase(s, "free");
+	tcase_add_loop_test(tc, free_kills_spawned, FREE_RUNNING,
+	                    FREE_NEVER_STARTED + 1);
+	tcase_add_test(tc, free_detaches_on_request);
+	return s;
+}
+
+TEST_MAIN(host_suite)
