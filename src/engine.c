@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <syslog.h>
 
 #include "utrace-private.h"
 
@@ -279,6 +280,50 @@ ops_valid(const struct utrace_engine_ops *ops)
 	return true;
 }
 
+/* A new engine holding only the attachment's reference. */
+struct utrace_engine *
+engine_create(struct utrace_task *t, const struct utrace_engine_ops *ops,
+	      void *data, bool follow)
+{
+	struct utrace_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	atomic_init(&e->ref, 1);
+	e->ops = ops;
+	e->data = data;
+	e->follow = follow;
+	e->task = utrace_task_get(t);
+	e->seq = ++t->u->attach_seq;
+	e->linked = true;
+	list_add_tail(&e->node, &t->engines);
+	return e;
+}
+
+/* UTRACE_ATTACH_FOLLOW: the parent's following engines onto the child. */
+void
+engine_follow(struct utrace_task *parent, struct utrace_task *child)
+{
+	struct list_head *pos;
+
+	list_for_each (pos, &parent->engines) {
+		struct utrace_engine *e =
+			list_entry(pos, struct utrace_engine, node);
+		struct utrace_engine *ce;
+
+		if (e->detached || !e->follow)
+			continue;
+		ce = engine_create(child, e->ops, e->data, true);
+		if (!ce) {
+			ulog(parent->u, LOG_ERR, "no memory to follow %d",
+			     atomic_load(&child->tid));
+			continue;
+		}
+		ce->events = e->events;
+	}
+	task_update_events(child);
+}
+
 struct attach_args {
 	struct utrace_task *task;
 	int flags;
@@ -322,17 +367,11 @@ do_attach(struct utrace *u, void *arg)
 	if ((a->flags & UTRACE_ATTACH_EXCLUSIVE) && match)
 		return -EEXIST;
 
-	e = calloc(1, sizeof(*e));
+	e = engine_create(t, a->ops, a->data,
+			  a->flags & UTRACE_ATTACH_FOLLOW);
 	if (!e)
 		return -ENOMEM;
-	atomic_init(&e->ref, 2); /* the attachment's and the caller's */
-	e->ops = a->ops;
-	e->data = a->data;
-	e->task = utrace_task_get(t);
-	e->seq = ++u->attach_seq;
-	e->linked = true;
-	list_add_tail(&e->node, &t->engines);
-	a->engine = e;
+	a->engine = utrace_engine_get(e);
 	return 0;
 }
 
@@ -342,7 +381,8 @@ utrace_attach_task(struct utrace_task *task, int flags,
 		   struct utrace_engine **ret_engine)
 {
 	const int known = UTRACE_ATTACH_MATCH_OPS | UTRACE_ATTACH_MATCH_DATA |
-			  UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE;
+			  UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
+			  UTRACE_ATTACH_FOLLOW;
 	struct attach_args a = {
 		.task = task, .flags = flags, .ops = ops, .data = data
 	};
@@ -352,6 +392,9 @@ utrace_attach_task(struct utrace_task *task, int flags,
 	assert_return(ret_engine, -EINVAL);
 	assert_return(!(flags & ~known), -EINVAL);
 	assert_return(!(flags & UTRACE_ATTACH_CREATE) || ops, -EINVAL);
+	assert_return(!(flags & UTRACE_ATTACH_FOLLOW) ||
+			      (flags & UTRACE_ATTACH_CREATE),
+		      -EINVAL);
 	assert_return(!(flags & UTRACE_ATTACH_MATCH_OPS) || ops, -EINVAL);
 	assert_return(!ops || ops_valid(ops), -EINVAL);
 

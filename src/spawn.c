@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -187,7 +188,7 @@ spawn_run(struct utrace *u, void *arg)
 		return -ENOMEM;
 	}
 	t->spawned = true;
-	t->spawn_hold = true;
+	t->start_hold = true;
 	t->parent_seen = true;
 	t->kill_on_free = !(a->flags & UTRACE_SPAWN_DETACH_ON_FREE);
 	t->state = TASK_STOPPED;
@@ -242,5 +243,254 @@ utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
 	if (r < 0)
 		return r;
 	*ret_task = a.task;
+	return 0;
+}
+
+/* ---- utrace_seize() ---------------------------------------------------- */
+
+struct seize_args {
+	pid_t pid;
+	struct utrace_task **tasks; /* NULL-terminated */
+	size_t n;
+	size_t cap;
+};
+
+static int
+seize_add(struct seize_args *a, struct utrace_task *t)
+{
+	if (a->n + 1 >= a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct utrace_task **p = realloc(a->tasks, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		a->tasks = p;
+		a->cap = cap;
+	}
+	a->tasks[a->n++] = t;
+	a->tasks[a->n] = NULL;
+	return 0;
+}
+
+static bool
+seize_has(const struct seize_args *a, pid_t tid)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (atomic_load(&a->tasks[i]->tid) == tid)
+			return true;
+	return false;
+}
+
+/* Seizes one thread and interrupts it; 1 if it is gone, else 0/-errno. */
+static int
+seize_thread(struct utrace *u, struct seize_args *a, pid_t tgid, pid_t tid)
+{
+	struct utrace_task *t;
+	long tracer;
+
+	if (seize_has(a, tid))
+		return 0;
+	if (task_lookup(u, tid))
+		return -EBUSY;
+	if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTIONS) < 0) {
+		int e = errno;
+
+		if (e == ESRCH)
+			return 1;
+		if (proc_status_field(tid, "TracerPid:", &tracer) == 0 &&
+		    tracer != 0)
+			return -EBUSY;
+		return -e;
+	}
+	t = task_new(u, tid, tgid);
+	if (!t) {
+		(void)ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+		(void)waitpid(tid, NULL, __WALL);
+		(void)ptrace(PTRACE_DETACH, tid, 0, 0);
+		return -ENOMEM;
+	}
+	t->parent_seen = true;
+	t->seized = true;
+	t->start_hold = true;
+	task_interrupt(t);
+	return seize_add(a, utrace_task_get(t));
+}
+
+/* Every thread of @tgid until a pass over /proc finds no new one. */
+static int
+seize_scan(struct utrace *u, struct seize_args *a, pid_t tgid)
+{
+	char path[64];
+	bool found = true;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/task", tgid);
+	while (found) {
+		struct dirent *de;
+		DIR *d = opendir(path);
+
+		if (!d)
+			return a->n ? 0 : -ESRCH;
+		found = false;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+			int r;
+
+			if (tid <= 0 || seize_has(a, tid))
+				continue;
+			r = seize_thread(u, a, tgid, tid);
+			if (r < 0 && !(r == -EPERM && tid == tgid)) {
+				(void)closedir(d);
+				return r;
+			}
+			/* A zombie leader cannot be seized: its threads can. */
+			found |= r == 0;
+		}
+		(void)closedir(d);
+	}
+	return a->n ? 0 : -ESRCH;
+}
+
+/*
+ * Waits for the first stop of a seized thread and decodes it, without
+ * reporting: the report happens at utrace_task_start(), once engines are
+ * attached.  Children the thread was creating are seized along.
+ */
+static int
+seize_first_stop(struct utrace *u, struct seize_args *a, size_t i)
+{
+	struct utrace_task *t = a->tasks[i];
+	pid_t tid = atomic_load(&t->tid);
+
+	for (;;) {
+		siginfo_t si;
+		int ev;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)tid, &si, WEXITED | WSTOPPED | __WALL) <
+		    0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (si.si_code != CLD_TRAPPED) {
+			task_handle_status(u, &si);
+			return 0;
+		}
+		ev = si.si_status >> 8;
+		if (ev == PTRACE_EVENT_EXIT) {
+			/* Dying: never held; its death comes later. */
+			t->interrupt_sent = false;
+			t->state = TASK_RUNNING;
+			(void)ptrace(PTRACE_CONT, tid, 0, 0);
+			return 0;
+		}
+		if (task_decode(t, si.si_status) < 0)
+			return 0;
+		if (t->stop.kind == STOP_CLONE) {
+			pid_t ctid = (pid_t)t->stop.msg;
+			struct utrace_task *c = task_lookup(u, ctid);
+			long v = ctid;
+
+			/* The child is traced already: hold it as well. */
+			(void)proc_status_field(ctid, "Tgid:", &v);
+			if (!c)
+				c = task_new(u, ctid, (pid_t)v);
+			if (!c)
+				return -ENOMEM;
+			c->parent_seen = true;
+			c->seized = true;
+			c->start_hold = true;
+			t->stop.kind = STOP_OTHER;
+			return seize_add(a, utrace_task_get(c));
+		}
+		return 0;
+	}
+}
+
+static void
+seize_rollback(struct seize_args *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		struct utrace_task *t = a->tasks[i];
+
+		t->start_hold = false;
+		task_detach_ptrace(t);
+		utrace_task_put(t);
+	}
+	free(a->tasks);
+	a->tasks = NULL;
+	a->n = 0;
+}
+
+static int
+seize_run(struct utrace *u, void *arg)
+{
+	struct seize_args *a = arg;
+	long tgid = a->pid;
+	size_t j;
+	int r;
+
+	if (proc_status_field(a->pid, "Tgid:", &tgid) < 0)
+		return -ESRCH;
+	if (tgid == getpid())
+		return -EINVAL;
+
+	r = seize_scan(u, a, (pid_t)tgid);
+	/* The child a thread was creating joins the list while waiting. */
+	for (size_t i = 0; r == 0 && i < a->n; i++)
+		r = seize_first_stop(u, a, i);
+	if (r == 0)
+		r = seize_scan(u, a, (pid_t)tgid);
+	for (size_t i = 0; r == 0 && i < a->n; i++)
+		if (a->tasks[i]->state == TASK_NEW)
+			r = seize_first_stop(u, a, i);
+	if (r < 0) {
+		seize_rollback(a);
+		return r;
+	}
+	/* Threads that died meanwhile are left out. */
+	j = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->tasks[i]->state == TASK_DEAD)
+			utrace_task_put(a->tasks[i]);
+		else
+			a->tasks[j++] = a->tasks[i];
+	}
+	a->n = j;
+	a->tasks[j] = NULL;
+	if (!j) {
+		seize_rollback(a);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+UTRACE_EXPORT int
+utrace_seize(struct utrace *u, pid_t pid, const struct utrace_seize_opts *opts,
+	     struct utrace_task ***ret_tasks)
+{
+	struct seize_args a = { .pid = pid };
+	int r;
+
+	assert_return(u, -EINVAL);
+	assert_return(pid > 0, -EINVAL);
+	assert_return(ret_tasks, -EINVAL);
+	if (opts) {
+		assert_return(opts->size >= offsetof(struct utrace_seize_opts,
+						     flags) +
+						    sizeof(opts->flags),
+			      -EINVAL);
+		for (size_t i = sizeof(*opts); i < opts->size; i++)
+			assert_return(!((const unsigned char *)opts)[i],
+				      -EINVAL);
+		assert_return(!opts->flags, -EINVAL);
+	}
+
+	r = cmdq_call(u, seize_run, &a);
+	if (r < 0) {
+		free(a.tasks);
+		return r;
+	}
+	*ret_tasks = a.tasks;
 	return 0;
 }

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,7 +183,7 @@ void
 task_engines_changed(struct utrace_task *t)
 {
 	task_update_events(t);
-	if (!list_empty(&t->engines) || t->in_pass || t->spawn_hold ||
+	if (!list_empty(&t->engines) || t->in_pass || t->start_hold ||
 	    t->dying)
 		return;
 	if (t->state == TASK_NEW && !t->parent_seen)
@@ -195,31 +194,73 @@ task_engines_changed(struct utrace_task *t)
 		task_detach_ptrace(t);
 }
 
+/* Reads /proc/<tid>/status into @buf (NUL-terminated). */
 static int
-proc_status_masks(pid_t tid, uint64_t *ign, uint64_t *cgt)
+proc_status_read(pid_t tid, char *buf, size_t size)
 {
 	char path[64];
-	char buf[4096];
 	ssize_t n;
 	int fd;
-	char *p;
 
 	(void)snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	(void)close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
-	p = strstr(buf, "SigIgn:");
-	if (!p || sscanf(p, "SigIgn: %" SCNx64, ign) != 1)
-		return -EIO;
-	p = strstr(buf, "SigCgt:");
-	if (!p || sscanf(p, "SigCgt: %" SCNx64, cgt) != 1)
+	return 0;
+}
+
+/* A field of /proc/<tid>/status: @base 10 ("Tgid:") or 16 ("SigIgn:"). */
+static int
+proc_status_num(const char *buf, const char *field, int base, uint64_t *ret)
+{
+	const char *p = strstr(buf, field);
+	char *end;
+
+	if (!p)
+		return -ENOENT;
+	p += strlen(field);
+	errno = 0;
+	*ret = strtoull(p, &end, base);
+	if (errno || end == p)
 		return -EIO;
 	return 0;
+}
+
+int
+proc_status_field(pid_t tid, const char *field, long *ret)
+{
+	char buf[4096];
+	uint64_t v;
+	int r;
+
+	r = proc_status_read(tid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = proc_status_num(buf, field, 10, &v);
+	if (r < 0)
+		return r;
+	*ret = (long)v;
+	return 0;
+}
+
+static int
+proc_status_masks(pid_t tid, uint64_t *ign, uint64_t *cgt)
+{
+	char buf[4096];
+	int r;
+
+	r = proc_status_read(tid, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = proc_status_num(buf, "SigIgn:", 16, ign);
+	if (r < 0)
+		return r;
+	return proc_status_num(buf, "SigCgt:", 16, cgt);
 }
 
 /*
@@ -308,7 +349,7 @@ task_maybe_resume(struct utrace_task *t)
 	if (t->state != TASK_STOPPED || t->in_pass)
 		return;
 	if (!s->unholdable) {
-		if (t->spawn_hold || task_is_held(t))
+		if (t->start_hold || task_is_held(t))
 			return;
 		if (s->kind == STOP_ATTACH && !t->parent_seen)
 			return;
@@ -334,7 +375,7 @@ task_maybe_resume(struct utrace_task *t)
 		}
 	}
 	if (!t->killing && (t->detach_pending ||
-			    (list_empty(&t->engines) && !t->spawn_hold))) {
+			    (list_empty(&t->engines) && !t->start_hold))) {
 		task_detach_ptrace(t);
 		return;
 	}
@@ -367,14 +408,28 @@ task_maybe_resume(struct utrace_task *t)
 }
 
 static void
-task_handle_clone(struct utrace_task *t, enum utrace_clone_kind kind)
+task_handle_clone(struct utrace_task *t, int event)
 {
 	struct utrace *u = t->u;
 	pid_t ctid = (pid_t)t->stop.msg;
 	struct utrace_task *child = task_lookup(u, ctid);
-	struct report r = { .event = UTRACE_EVENT(CLONE), .kind = kind };
-	pid_t tgid = kind == UTRACE_CLONE_THREAD ? t->tgid : ctid;
+	struct report r = { .event = UTRACE_EVENT(CLONE) };
+	pid_t tgid = ctid;
+	long v;
 
+	if (event == PTRACE_EVENT_VFORK) {
+		r.kind = UTRACE_CLONE_VFORK;
+	} else if (event == PTRACE_EVENT_FORK) {
+		r.kind = UTRACE_CLONE_FORK;
+	} else {
+		/* A clone event is a thread unless it made a new process. */
+		if (proc_status_field(ctid, "Tgid:", &v) == 0)
+			tgid = (pid_t)v;
+		else
+			tgid = t->tgid;
+		r.kind = tgid == t->tgid ? UTRACE_CLONE_THREAD
+					 : UTRACE_CLONE_FORK;
+	}
 	if (!child) {
 		child = task_new(u, ctid, tgid);
 		if (!child) {
@@ -384,6 +439,7 @@ task_handle_clone(struct utrace_task *t, enum utrace_clone_kind kind)
 	}
 	child->tgid = tgid;
 	child->parent_seen = true;
+	engine_follow(t, child);
 	r.child = utrace_task_get(child);
 	engine_report(t, &r);
 	if (list_empty(&child->engines))
@@ -391,6 +447,33 @@ task_handle_clone(struct utrace_task *t, enum utrace_clone_kind kind)
 	else
 		task_maybe_resume(child);
 	utrace_task_put(r.child);
+}
+
+/*
+ * A thread other than the leader called exec: the kernel gave it the
+ * leader's tid and reports the exec there.  The leader's old task dies;
+ * the execing thread's task, engines and handles, takes over the tid.
+ */
+static struct utrace_task *
+task_exec_takeover(struct utrace_task *leader, pid_t former)
+{
+	struct utrace *u = leader->u;
+	struct utrace_task *t = task_lookup(u, former);
+	pid_t tid = atomic_load(&leader->tid);
+
+	if (!t || t == leader)
+		return leader;
+	utrace_task_get(t);
+	/* The old leader is gone without an exit status of its own. */
+	task_death(leader, leader->exit_seen ? leader->exit_status : 0);
+	list_del(&t->hash);
+	atomic_store(&t->tid, tid);
+	list_add_tail(&t->hash, &u->buckets[(unsigned int)tid % TASK_BUCKETS]);
+	t->state = TASK_STOPPED;
+	t->stop = leader->stop;
+	t->interrupt_sent = false;
+	utrace_task_put(t);
+	return t;
 }
 
 /*
@@ -436,9 +519,50 @@ task_handle_exec(struct utrace_task *t)
 	engine_report(t, &r);
 }
 
-/* Decodes a ptrace stop of a known task and reports it. */
+/* A child whose parent's clone report will never run: nobody claims it. */
 static void
-task_stop(struct utrace_task *t, int st)
+task_orphan_child(struct utrace_task *parent, pid_t ctid)
+{
+	struct utrace_task *child = task_lookup(parent->u, ctid);
+
+	if (!child)
+		child = task_new(parent->u, ctid, ctid);
+	if (!child)
+		return;
+	child->parent_seen = true;
+	if (list_empty(&child->engines))
+		task_detach_ptrace(child);
+}
+
+/*
+ * @t died: children it created whose clone event it never reported (it
+ * was killed in between) wait for nothing any more.
+ */
+static void
+task_orphans_of(struct utrace_task *t)
+{
+	struct list_head *pos;
+	struct list_head *tmp;
+
+	list_for_each_safe (pos, tmp, &t->u->tasks) {
+		struct utrace_task *c = list_entry(pos, struct utrace_task,
+						   node);
+		pid_t ctid = atomic_load(&c->tid);
+		long v;
+
+		if (c->parent_seen || c == t)
+			continue;
+		if (proc_status_field(ctid, "Tgid:", &v) == 0 && v == t->tgid)
+			task_orphan_child(t, ctid);
+		else if (proc_status_field(ctid, "PPid:", &v) == 0 &&
+			 (v == t->tgid || v == atomic_load(&t->tid)))
+			task_orphan_child(t, ctid);
+	}
+}
+
+/* Decodes a ptrace stop of a known task (status as waitid's si_status). */
+int
+task_decode(struct utrace_task *t, int st)
 {
 	struct stop *s = &t->stop;
 	pid_t tid = atomic_load(&t->tid);
@@ -448,7 +572,6 @@ task_stop(struct utrace_task *t, int st)
 	bool was_listening = t->state == TASK_LISTENING;
 	bool interrupted = t->interrupt_sent;
 	bool stepping = t->stepping;
-	struct report r = { 0 };
 
 	s->kind = STOP_OTHER;
 	s->sig = sig;
@@ -485,8 +608,10 @@ task_stop(struct utrace_task *t, int st)
 			s->kind = STOP_SIGNAL;
 		break;
 	case PTRACE_EVENT_STOP:
-		if (was_new)
+		if (was_new && sig == SIGTRAP)
 			s->kind = STOP_ATTACH;
+		else if (was_new)
+			s->kind = STOP_GROUP;
 		else if (sig != SIGTRAP && !(was_listening && interrupted))
 			s->kind = STOP_GROUP;
 		else if (sig == SIGTRAP && was_listening && !interrupted)
@@ -511,11 +636,31 @@ task_stop(struct utrace_task *t, int st)
 	default:
 		break;
 	}
+	s->event = event;
 	/* A step asked for while running applies from this stop on. */
 	if (t->pending_resume < s->resume)
 		s->resume = t->pending_resume;
 	t->pending_resume = UTRACE_RESUME;
+	return 0;
 
+gone:
+	/* Killed under our feet: its exit or death status comes next. */
+	s->kind = STOP_NONE;
+	t->state = TASK_RUNNING;
+	return -ESRCH;
+}
+
+/* Reports the decoded stop of @t to its engines, then resumes it. */
+void
+task_dispatch(struct utrace_task *t)
+{
+	struct stop *s = &t->stop;
+	pid_t tid = atomic_load(&t->tid);
+	int sig = s->sig;
+	int event = (int)s->event;
+	struct report r = { 0 };
+
+	s->event = 0;
 	if (t->killing) {
 		/* utrace_free() killed it: let it die, report nothing. */
 		s->unholdable = true;
@@ -525,6 +670,8 @@ task_stop(struct utrace_task *t, int st)
 	if (t->detach_pending) {
 		if (s->kind == STOP_ATTACH)
 			t->first_stop_seen = true;
+		if (s->kind == STOP_CLONE)
+			task_orphan_child(t, (pid_t)s->msg);
 		task_detach_ptrace(t);
 		return;
 	}
@@ -576,22 +723,23 @@ task_stop(struct utrace_task *t, int st)
 		t->first_stop_seen = true;
 		break;
 	case STOP_CLONE:
-		task_handle_clone(t, event == PTRACE_EVENT_FORK
-					     ? UTRACE_CLONE_FORK
-				     : event == PTRACE_EVENT_VFORK
-					     ? UTRACE_CLONE_VFORK
-					     : UTRACE_CLONE_THREAD);
+		task_handle_clone(t, event);
 		break;
 	case STOP_EXEC:
+		if ((pid_t)s->msg != tid) {
+			t = task_exec_takeover(t, (pid_t)s->msg);
+			s = &t->stop;
+		}
 		task_handle_exec(t);
 		break;
 	case STOP_EXIT:
 		r.event = UTRACE_EVENT(EXIT);
 		r.status = (int)s->msg;
-		/* Since Linux 6.1 SIGKILL cannot end an exit stop: never
-		 * hold one that SIGKILL caused. */
-		s->unholdable = WIFSIGNALED(r.status) &&
-				WTERMSIG(r.status) == SIGKILL;
+		t->exit_seen = true;
+		t->exit_status = r.status;
+		/* Since Linux 6.1 SIGKILL cannot end an exit stop: a held
+		 * one could never die.  Exit stops are not held. */
+		s->unholdable = true;
 		engine_report(t, &r);
 		break;
 	default:
@@ -604,12 +752,13 @@ task_stop(struct utrace_task *t, int st)
 			s->resume = UTRACE_REPORT;
 	}
 	task_maybe_resume(t);
-	return;
+}
 
-gone:
-	/* Killed under our feet: its exit or death status comes next. */
-	s->kind = STOP_NONE;
-	t->state = TASK_RUNNING;
+static void
+task_stop(struct utrace_task *t, int st)
+{
+	if (task_decode(t, st) == 0)
+		task_dispatch(t);
 }
 
 void
@@ -633,6 +782,7 @@ task_death(struct utrace_task *t, int status)
 	t->stop.kind = STOP_NONE;
 	engine_report_death(t, status, group_dead);
 	t->state = TASK_DEAD;
+	task_orphans_of(t);
 
 	(void)pthread_mutex_lock(&u->lock);
 	atomic_store(&t->dead, true);
@@ -710,7 +860,7 @@ task_shutdown(struct utrace *u)
 			t->stop.unholdable = true;
 			(void)kill(atomic_load(&t->tid), SIGKILL);
 		}
-		t->spawn_hold = false;
+		t->start_hold = false;
 		list_for_each_safe (epos, etmp, &t->engines)
 			engine_detach(list_entry(epos, struct utrace_engine,
 						 node));
@@ -765,13 +915,18 @@ do_task_start(struct utrace *u, void *arg)
 	struct utrace_task *t = arg;
 
 	(void)u;
-	if (!t->spawn_hold)
+	if (!t->start_hold)
 		return -EALREADY;
 	if (t->state == TASK_DEAD)
 		return -ESRCH;
-	t->spawn_hold = false;
+	t->start_hold = false;
 	t->started = true;
-	task_maybe_resume(t);
+	/* A seized task's first stop is reported now that engines are
+	 * attached. */
+	if (t->seized && t->state == TASK_STOPPED)
+		task_dispatch(t);
+	else
+		task_maybe_resume(t);
 	return 0;
 }
 

@@ -76,7 +76,7 @@ enum stop_kind {
 struct stop {
 	enum stop_kind kind;
 	int sig;		/* WSTOPSIG */
-	uint64_t event;		/* UTRACE_EVENT() of its report, 0 if none */
+	uint64_t event;		/* PTRACE_EVENT_* between decode and dispatch */
 	enum utrace_resume_action resume; /* strongest non-STOP wish */
 	uint32_t disp;		/* signal or syscall disposition */
 	bool report_done;	/* the extra REPORT pass already ran */
@@ -104,7 +104,8 @@ struct utrace_task {
 	struct stop stop;
 	uint64_t events;	/* union of the engines' masks */
 	bool spawned;		/* our child: we reap it */
-	bool spawn_hold;	/* held until utrace_task_start() */
+	bool start_hold;	/* held until utrace_task_start() */
+	bool seized;		/* from utrace_seize(): never killed */
 	bool started;
 	bool kill_on_free;
 	bool killing;		/* SIGKILLed by utrace_free() */
@@ -118,6 +119,8 @@ struct utrace_task {
 	int64_t abort_rval;
 	bool parent_seen;	/* new child: the parent's event arrived */
 	bool first_stop_seen;	/* new child: its attach stop arrived */
+	bool exit_seen;		/* its exit stop came */
+	int exit_status;
 	bool dying;		/* death report started */
 	atomic_bool dead;
 	atomic_bool untraced;	/* detached while alive, not our child */
@@ -135,6 +138,7 @@ struct utrace_engine {
 	bool linked;
 	bool detached;
 	bool holding;		/* holds the task stopped */
+	bool follow;		/* UTRACE_ATTACH_FOLLOW */
 };
 
 struct cmd;
@@ -185,6 +189,8 @@ struct utrace_task *task_new(struct utrace *u, pid_t tid, pid_t tgid);
 struct utrace_task *task_lookup(struct utrace *u, pid_t tid);
 void task_unhash(struct utrace_task *t);
 void task_handle_status(struct utrace *u, const siginfo_t *si);
+int task_decode(struct utrace_task *t, int st);
+void task_dispatch(struct utrace_task *t);
 void task_maybe_resume(struct utrace_task *t);
 void task_detach_ptrace(struct utrace_task *t);
 void task_interrupt(struct utrace_task *t);
@@ -193,6 +199,7 @@ void task_update_events(struct utrace_task *t);
 void task_engines_changed(struct utrace_task *t);
 void task_death(struct utrace_task *t, int status);
 void task_exec_syscall(struct utrace_task *t);
+int proc_status_field(pid_t tid, const char *field, long *ret);
 int task_shutdown(struct utrace *u);
 
 /* engine.c */
@@ -211,6 +218,10 @@ void engine_report(struct utrace_task *t, const struct report *r);
 void engine_report_death(struct utrace_task *t, int status, bool group_dead);
 void engine_detach(struct utrace_engine *e);
 void engine_cleanup(struct utrace_task *t);
+struct utrace_engine *engine_create(struct utrace_task *t,
+				    const struct utrace_engine_ops *ops,
+				    void *data, bool follow);
+void engine_follow(struct utrace_task *parent, struct utrace_task *child);
 
 /* resume.c: merging the engines' answers (pure) */
 struct merge {

@@ -118,7 +118,9 @@ utrace_syscall_action(uint32_t action)
 	return (enum utrace_syscall_action)(action & UTRACE_SYSCALL_MASK);
 }
 
-/* Kinds of new task given to report_clone(). */
+/* Kinds of new task given to report_clone(): a thread of the same
+ * process, a new process (fork, or a clone without CLONE_THREAD), or a
+ * vfork child (the parent waits until it execs or exits). */
 enum utrace_clone_kind {
 	UTRACE_CLONE_THREAD = 1,
 	UTRACE_CLONE_FORK = 2,
@@ -176,7 +178,9 @@ struct utrace_syscall {
  *   engines to.
  * report_exec: @path is the new program (from /proc, may be empty),
  *   @former_tid the thread that called exec.
- * report_exit: @status is the wait status the thread will die with.
+ * report_exit: @status is the wait status the thread will die with.  The
+ *   exit stop cannot be held (STOP counts as RESUME there): since Linux
+ *   6.1 a task held in its exit stop could not even be SIGKILLed.
  * report_death: @status as waitpid(2) gives it; @group_dead is true when
  *   no other thread of the process is traced in this context.
  * report_reap: the last callback of the engine on @task.
@@ -335,17 +339,58 @@ int utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
 		 const struct utrace_spawn_opts *opts,
 		 struct utrace_task **ret_task);
 
+/*
+ * struct utrace_seize_opts - options of utrace_seize().  Set @size to
+ * sizeof(struct utrace_seize_opts); it must cover at least @flags, and
+ * bytes past the end of the struct this library knows must be zero.
+ * @flags: none defined yet, must be 0.
+ */
+struct utrace_seize_opts {
+	size_t size;
+	uint64_t flags;
+};
+
 /**
- * utrace_task_start() - let a spawned task run its first instruction
- * @task: a task from utrace_spawn()
+ * utrace_seize() - trace a running process
+ * @u: the context
+ * @pid: the process (any of its thread ids names the whole process)
+ * @opts: options, or NULL
+ * @ret_tasks: a NULL-terminated array of new references to the tasks of
+ *             every thread, the leader first; free it with free() after
+ *             putting the tasks
  *
- * Ends the hold utrace_spawn() put on the task; the task then runs unless
- * an engine holds it.  A task with no engine attached is detached (its exit
- * status is still collected for utrace_task_wait()).
+ * Seizes every thread with PTRACE_SEIZE, also threads created while this
+ * runs, and holds each one in a stop until utrace_task_start() is called
+ * on it: attach engines in between.  The process sees no signal and no
+ * EINTR: a thread blocked in a system call resumes it.  A process in a
+ * group stop (SIGSTOP) stays stopped when started.  The library detaches
+ * from the threads when their last engine goes, and at utrace_free(); it
+ * never kills them.
+ *
+ * Context: any thread, also from a callback; blocks until every thread is
+ * seized (other tracees wait meanwhile).
+ * Return: 0; -EINVAL bad argument, or @pid is the host itself; -ESRCH no
+ * such process, or it is a zombie; -EBUSY already traced (by another
+ * tracer, or by this context); -EPERM the kernel refused (permissions,
+ * Yama); -ENOMEM; -ECHILD called in a forked child of the host.  On error
+ * no thread stays seized.
+ */
+int utrace_seize(struct utrace *u, pid_t pid,
+		 const struct utrace_seize_opts *opts,
+		 struct utrace_task ***ret_tasks);
+
+/**
+ * utrace_task_start() - let a spawned or seized task run
+ * @task: a task from utrace_spawn() or utrace_seize()
+ *
+ * Ends the hold utrace_spawn() or utrace_seize() put on the task; the task
+ * then runs unless an engine holds it.  A task with no engine attached is
+ * detached (a spawned task's exit status is still collected for
+ * utrace_task_wait()).
  *
  * Context: any thread, also from a callback.
  * Return: 0; -EINVAL @task is NULL; -EALREADY not held (started already,
- * or not from utrace_spawn()); -ESRCH task dead.
+ * or not from utrace_spawn() or utrace_seize()); -ESRCH task dead.
  */
 int utrace_task_start(struct utrace_task *task);
 
@@ -399,6 +444,7 @@ enum utrace_attach_flags {
 	UTRACE_ATTACH_MATCH_MASK = 0xf,
 	UTRACE_ATTACH_CREATE = 0x10,
 	UTRACE_ATTACH_EXCLUSIVE = 0x20,
+	UTRACE_ATTACH_FOLLOW = 0x40,
 };
 
 /**
@@ -415,6 +461,13 @@ enum utrace_attach_flags {
  * MATCH_DATA (with neither, any engine) is attached.  Without CREATE the
  * call finds the first engine matching @ops and/or @data.  An engine
  * attached while a report is running first hears the next event.
+ *
+ * With UTRACE_ATTACH_FOLLOW (and CREATE), every task that @task creates
+ * later (thread, fork, vfork, clone) gets an engine of its own with the
+ * same @ops, @data, event mask and FOLLOW, attached before the parent's
+ * report_clone() runs and before the child runs its first instruction:
+ * strace -f in one flag.  Each such engine is separate (its own hold,
+ * its own release(data) call).
  *
  * Context: any thread, also from a callback.
  * Return: 0; -EINVAL bad argument, NULL @ops with CREATE or MATCH_OPS, an
