@@ -837,6 +837,91 @@ task_handle_status(struct utrace *u, const siginfo_t *si)
 	utrace_task_put(t);
 }
 
+/* The state letter of /proc/<tid>/stat, or 0. */
+static char
+proc_stat_state(pid_t tid)
+{
+	char path[64];
+	char buf[512];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/*
+ * A host thread that waits without __WNOTHREAD can consume a tracee's stop
+ * (see utrace(7)); the tracee then sits in a ptrace stop nobody resumes.
+ * Found here: believed running, in a tracing stop, and nothing to wait
+ * for.  The stop is rebuilt from its siginfo and handled as usual.
+ */
+static void
+task_recover(struct utrace_task *t)
+{
+	pid_t tid = atomic_load(&t->tid);
+	char state = proc_stat_state(tid);
+	siginfo_t si;
+	int st;
+	int r;
+
+	if (state != 't' && state != 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	r = waitid(P_PID, (id_t)tid, &si,
+		   WEXITED | WSTOPPED | __WALL | __WNOTHREAD | WNOHANG | WNOWAIT);
+	if (r == 0 && si.si_pid != 0)
+		return;
+	if (state == 0) {
+		/* Gone, and its exit status was taken too. */
+		if (r < 0 && errno == ECHILD) {
+			ulog(t->u, LOG_WARNING,
+			     "task %d: its exit was taken by another wait", tid);
+			task_death(t, 0);
+		}
+		return;
+	}
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0)
+		return;
+	if (si.si_signo == SIGTRAP && si.si_code > SIGTRAP &&
+	    (si.si_code & 0x7f) == SIGTRAP)
+		st = si.si_code; /* syscall (0x85) or event stop */
+	else if ((si.si_code >> 8) == PTRACE_EVENT_STOP)
+		st = si.si_code; /* group stop */
+	else
+		st = si.si_signo;
+	ulog(t->u, LOG_WARNING,
+	     "task %d: a stop was taken by another wait; recovering", tid);
+	utrace_task_get(t);
+	task_stop(t, st);
+	utrace_task_put(t);
+}
+
+void
+task_sweep(struct utrace *u)
+{
+	struct list_head *pos;
+	struct list_head *tmp;
+
+	list_for_each_safe (pos, tmp, &u->tasks) {
+		struct utrace_task *t = list_entry(pos, struct utrace_task,
+						   node);
+
+		if (t->state == TASK_RUNNING)
+			task_recover(t);
+	}
+}
+
 /* utrace_free(): kill or detach everything; the loop collects deaths. */
 int
 task_shutdown(struct utrace *u)

@@ -14,12 +14,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "utrace-private.h"
 
 #define WAIT_FLAGS (WEXITED | WSTOPPED | __WALL | __WNOTHREAD)
+#define SWEEP_INTERVAL_S 1
 
 /* The context whose tracer runs on this thread; NULL on host threads. */
 static __thread struct utrace *tls_tracer
@@ -84,6 +86,54 @@ tracer_block(struct utrace *u)
 	atomic_store(&u->in_window, 0);
 }
 
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/*
+ * While tasks exist, a timer wakes the tracer once a second to look for
+ * stops another thread of the host stole with a wait of its own.
+ */
+static void
+tracer_timer_update(struct utrace *u)
+{
+	bool want = !list_empty(&u->tasks);
+	struct itimerspec its = { 0 };
+
+	if (want == u->timer_armed)
+		return;
+	if (!u->timer_created) {
+		struct sigevent sev = { 0 };
+
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = u->wake_signal;
+		sev.sigev_notify_thread_id = u->tracer_tid;
+		if (timer_create(CLOCK_MONOTONIC, &sev, &u->timer) < 0)
+			return;
+		u->timer_created = true;
+	}
+	if (want) {
+		its.it_value.tv_sec = SWEEP_INTERVAL_S;
+		its.it_interval.tv_sec = SWEEP_INTERVAL_S;
+	}
+	if (timer_settime(u->timer, 0, &its, NULL) == 0)
+		u->timer_armed = want;
+}
+
+static void
+tracer_maybe_sweep(struct utrace *u)
+{
+	struct timespec now;
+
+	if (!u->timer_armed)
+		return;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < u->next_sweep)
+		return;
+	u->next_sweep = now.tv_sec + SWEEP_INTERVAL_S;
+	task_sweep(u);
+}
+
 static void *
 tracer_main(void *arg)
 {
@@ -109,6 +159,8 @@ tracer_main(void *arg)
 			cmdq_run(u);
 		if (u->quit && list_empty(&u->tasks))
 			break;
+		tracer_timer_update(u);
+		tracer_maybe_sweep(u);
 
 		/* One peek and one consume per stop. */
 		tracer_block(u);
@@ -117,6 +169,8 @@ tracer_main(void *arg)
 		if (r == 0 && si.si_pid != 0)
 			task_handle_status(u, &si);
 	}
+	if (u->timer_created)
+		(void)timer_delete(u->timer);
 	tls_tracer = NULL;
 	return NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <utrace/utrace.h>
 
@@ -166,6 +167,11 @@ struct utrace {
 	struct list_head buckets[TASK_BUCKETS];
 	uint64_t attach_seq;
 	bool no_set_sysinfo;
+
+	timer_t timer;		/* the stolen-stop sweep */
+	bool timer_created;
+	bool timer_armed;
+	time_t next_sweep;
 };
 
 /* log.c */
@@ -201,6 +207,7 @@ void task_death(struct utrace_task *t, int status);
 void task_exec_syscall(struct utrace_task *t);
 int proc_status_field(pid_t tid, const char *field, long *ret);
 int task_shutdown(struct utrace *u);
+void task_sweep(struct utrace *u);
 
 /* engine.c */
 struct report {
