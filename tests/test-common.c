@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -1078,6 +1079,51 @@ test_proc_state(pid_t tid)
 	if (!p || p[1] != ' ')
 		return '?';
 	return p[2];
+}
+
+void
+test_in_child(void (*fn)(void *arg, int *rc), void *arg, int *rc)
+{
+	const ssize_t size = TEST_CHILD_RCS * sizeof(*rc);
+	int p[2];
+	pid_t pid;
+	int status;
+	int i;
+
+	for (i = 0; i < TEST_CHILD_RCS; i++)
+		rc[i] = 12345;
+	test_pipe(p, -1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		/* Bounded even if a call hangs; ends by SIGKILL so that no
+		 * exit handler runs (a leak checker would judge the heap it
+		 * inherited). */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(20);
+		fn(arg, rc);
+		if (write(p[1], rc, (size_t)size) != size)
+			_exit(2);
+		(void)kill(getpid(), SIGKILL);
+		_exit(3);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	              "the forked child ended with status %#x", status);
+	ck_assert_msg(read(p[0], rc, (size_t)size) == size,
+	              "the forked child reported nothing");
+	test_close(p[0]);
+	test_close(p[1]);
+}
+
+int
+test_drop_privileges(void)
+{
+	if (getuid() == 0 &&
+	    (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0))
+		return -1000;
+	return 0;
 }
 
 void *

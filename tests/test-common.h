@@ -137,7 +137,8 @@ void test_log_kick(struct test_log *log);
  */
 bool test_log_wait_pred(struct test_log *log, bool (*pred)(void *), void *arg);
 
-/* The log as text, at most @max lines from the end (0: the default). */
+/* The log as text (the last 90 entries, or entries [@from, @to)), in a
+ * fixture buffer that fits a Check message. */
 const char *test_log_dump(struct test_log *log);
 const char *test_log_dump_range(struct test_log *log, size_t from, size_t to);
 /* One entry as text, into @buf. */
@@ -256,6 +257,19 @@ int test_count_fds(void);
 
 /* Bound for every wait in the tests, in milliseconds. */
 int test_wait_ms(void);
+
+#define TEST_CHILD_RCS 12
+
+/*
+ * Run @fn(@arg, @rc) in a forked child of the test (which may change its
+ * uid and limits; it must not trace anything) and pass back the
+ * TEST_CHILD_RCS ints it stores in @rc (preset to 12345).
+ */
+void test_in_child(void (*fn)(void *arg, int *rc), void *arg, int *rc);
+
+/* In a forked child: leave root (uid and gid 65534, no groups), so that
+ * limits and ptrace permission checks apply.  0 or -1000. */
+int test_drop_privileges(void);
 
 /* Run @fn(@arg) on a new thread and join it. */
 void *test_on_thread(void *(*fn)(void *), void *arg);

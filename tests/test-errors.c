@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -308,6 +309,8 @@ START_TEST(lookup_errors)
 	ck_assert_int_eq(utrace_task_lookup(u, pid, NULL), -EINVAL);
 	ck_assert_int_eq(utrace_task_lookup(u, getpid(), &found), -ESRCH);
 	ck_assert_int_eq(utrace_task_lookup(u, gettid(), &found), -ESRCH);
+	ck_assert_int_eq(utrace_task_lookup(u, 0, &found), -EINVAL);
+	ck_assert_int_eq(utrace_task_lookup(u, -1, &found), -EINVAL);
 	/* Traced, but by another context. */
 	ck_assert_int_eq(utrace_task_lookup(other, pid, &found), -ESRCH);
 	ck_assert_ptr_eq(found, POISON_TASK);
@@ -324,6 +327,16 @@ END_TEST
 
 static const struct utrace_engine_ops bad_size_ops = {
 	.size = 0,
+};
+
+/* A caller built against a larger ops table that uses a member this
+ * library does not know. */
+static const struct {
+	struct utrace_engine_ops ops;
+	void (*unknown)(void);
+} big_ops = {
+	.ops = { .size = sizeof(big_ops) },
+	.unknown = abort,
 };
 
 static const struct utrace_engine_ops other_ops = {
@@ -358,6 +371,12 @@ START_TEST(attach_errors)
 	                 -EINVAL);
 	ck_assert_int_eq(utrace_attach_task(task, UTRACE_ATTACH_CREATE | 0x1000,
 	                                    &test_engine_ops, t1, &found),
+	                 -EINVAL);
+	ck_assert_int_eq(utrace_attach_task(task, UTRACE_ATTACH_MATCH_OPS, NULL,
+	                                    t1, &found),
+	                 -EINVAL);
+	ck_assert_int_eq(utrace_attach_task(task, UTRACE_ATTACH_CREATE,
+	                                    &big_ops.ops, t1, &found),
 	                 -EINVAL);
 	/* Lookup with nothing attached. */
 	ck_assert_int_eq(utrace_attach_task(task, UTRACE_ATTACH_MATCH_OPS,
@@ -421,11 +440,13 @@ START_TEST(set_events_errors)
 {
 	struct utrace_engine *e1;
 	struct utrace_task *task;
+	struct utrace_task *other;
 	struct test_engine *t1;
 	struct utrace *u;
 
 	u = test_new(NULL);
 	task = test_spawn(u, "exit:0", NULL);
+	other = test_spawn(u, "exit:0", NULL);
 	t1 = test_engine_new(1, NULL);
 	e1 = test_attach(task, t1, UTRACE_EVENT(DEATH));
 	ck_assert_int_eq(utrace_set_events(NULL, e1, UTRACE_EVENT(DEATH)),
@@ -433,6 +454,9 @@ START_TEST(set_events_errors)
 	ck_assert_int_eq(utrace_set_events(task, NULL, UTRACE_EVENT(DEATH)),
 	                 -EINVAL);
 	ck_assert_int_eq(utrace_set_events(task, e1, 1ull << 40), -EINVAL);
+	/* An engine of another task. */
+	ck_assert_int_eq(utrace_set_events(other, e1, UTRACE_EVENT(DEATH)),
+	                 -EINVAL);
 	ck_assert_int_eq(utrace_set_events(task, e1, UTRACE_EVENT_ALL + 1),
 	                 -EINVAL);
 	ck_assert_int_eq(utrace_set_events(task, e1, UTRACE_EVENT_ALL), 0);
@@ -441,7 +465,10 @@ START_TEST(set_events_errors)
 	                          UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP)),
 		0);
 	test_start(task);
+	test_start(other);
 	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_int_eq(test_wait(other), 0);
+	utrace_task_put(other);
 	ck_assert_int_eq(test_log_count(test_log(), 1, EV_DEATH, TEST_ANY), 1);
 	utrace_engine_put(e1);
 	utrace_task_put(task);
@@ -696,41 +723,240 @@ START_TEST(wait_detached_child)
 }
 END_TEST
 
-/* ---- -ECHILD: a forked child of the host ------------------------------- */
+/* ---- -ECHILD: calls in a forked child of the host ---------------------- */
 
-START_TEST(spawn_in_forked_child)
-{
-	struct utrace_task *task = NULL;
+struct forked_calls {
 	struct utrace *u;
+	struct utrace_task *task;
+	struct utrace_engine *engine;
 	char *argv[3];
-	int rc = 1;
-	int p[2];
-	pid_t pid;
-	int status;
+};
+
+static void
+calls_in_child(void *arg, int *rc)
+{
+	struct forked_calls *f = arg;
+	struct utrace_seize_opts so = { .size = sizeof(so) };
+	struct utrace_task **tasks = NULL;
+	struct utrace_engine *e = NULL;
+	struct utrace_task *t = NULL;
+	int status = 0;
+
+	rc[0] = utrace_spawn(f->u, f->argv, NULL, &exitkill, &t);
+	rc[1] = utrace_task_start(f->task);
+	rc[2] = utrace_task_wait(f->task, &status);
+	rc[3] = utrace_task_lookup(f->u, utrace_task_tid(f->task), &t);
+	rc[4] = utrace_attach_task(f->task, UTRACE_ATTACH_CREATE,
+	                           &test_engine_ops, NULL, &e);
+	rc[5] = utrace_set_events(f->task, f->engine, UTRACE_EVENT_ALL);
+	rc[6] = utrace_control(f->task, f->engine, UTRACE_DETACH);
+	rc[7] = utrace_barrier(f->task, f->engine);
+	rc[8] = utrace_seize(f->u, utrace_task_tid(f->task), &so, &tasks);
+	rc[9] = t == NULL && e == NULL && tasks == NULL && status == 0;
+}
+
+/* Every call that needs the tracer thread fails in a forked child and
+ * leaves the parent's context alone. */
+START_TEST(calls_in_forked_child)
+{
+	struct test_log *log = test_log();
+	struct forked_calls f;
+	struct test_engine *t1;
+	int rc[TEST_CHILD_RCS];
+	int i;
+
+	f.u = test_new(NULL);
+	f.argv[0] = (char *)test_fmt("%s", test_helper("tracee-ops"));
+	f.argv[1] = (char *)"exit:0";
+	f.argv[2] = NULL;
+	f.task = test_spawn(f.u, "exit:4", NULL);
+	t1 = test_engine_new(1, NULL);
+	f.engine = test_attach(f.task, t1,
+	                       UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP));
+	test_in_child(calls_in_child, &f, rc);
+	for (i = 0; i < 9; i++)
+		ck_assert_msg(rc[i] == -ECHILD, "call %d in the child: %d", i,
+		              rc[i]);
+	ck_assert_msg(rc[9] == 1, "an output parameter was written");
+
+	/* The parent's task and engine are untouched. */
+	test_start(f.task);
+	ck_assert_int_eq(test_wait(f.task), 4 << 8);
+	ck_assert_msg(
+		test_log_n(log) == 2 &&
+			test_ev_match(&log->ev[0], 1, EV_DEATH, TEST_ANY) &&
+			test_ev_match(&log->ev[1], 1, EV_REAP, TEST_ANY),
+		"%s", test_log_dump(log));
+	utrace_engine_put(f.engine);
+	utrace_task_put(f.task);
+	test_free(f.u);
+}
+END_TEST
+
+/* ---- limits of the process: -EAGAIN and -EPERM ------------------------- */
+
+static void
+new_without_threads(void *arg, int *rc)
+{
+	struct rlimit none = { 0, 0 };
+	struct utrace *u = POISON_CTX;
+
+	(void)arg;
+	rc[0] = test_drop_privileges();
+	if (rc[0] < 0)
+		return;
+	if (setrlimit(RLIMIT_NPROC, &none) < 0) {
+		rc[0] = -1001;
+		return;
+	}
+	rc[0] = utrace_new(NULL, &u);
+	if (rc[0] == 0)
+		utrace_free(u);
+	rc[1] = u == POISON_CTX;
+}
+
+START_TEST(new_no_thread)
+{
+	int rc[TEST_CHILD_RCS];
+
+	test_in_child(new_without_threads, NULL, rc);
+	ck_assert_int_eq(rc[0], -EAGAIN);
+	ck_assert_int_eq(rc[1], 1);
+}
+END_TEST
+
+static void
+spawn_not_traceable(void *arg, int *rc)
+{
+	struct utrace_task *task = POISON_TASK;
+	char *argv[3] = { arg, (char *)"exit:0", NULL };
+	struct utrace *u;
+
+	rc[0] = test_drop_privileges();
+	if (rc[0] < 0)
+		return;
+	/* A non-dumpable process forks non-dumpable children, which an
+	 * unprivileged tracer may not trace. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		rc[0] = -1001;
+		return;
+	}
+	if (utrace_new(NULL, &u) < 0) {
+		rc[0] = -1002;
+		return;
+	}
+	rc[0] = utrace_spawn(u, argv, NULL, &exitkill, &task);
+	if (rc[0] == 0)
+		utrace_task_put(task);
+	rc[1] = task == POISON_TASK;
+	utrace_free(u);
+}
+
+START_TEST(spawn_eperm)
+{
+	char *helper = (char *)test_fmt("%s", test_helper("tracee-ops"));
+	int rc[TEST_CHILD_RCS];
+
+	test_in_child(spawn_not_traceable, helper, rc);
+	ck_assert_int_eq(rc[0], -EPERM);
+	ck_assert_int_eq(rc[1], 1);
+}
+END_TEST
+
+/* No descriptor left for the pipes of the spawn. */
+static void
+spawn_without_fds(void *arg, int *rc)
+{
+	struct rlimit few;
+	struct utrace_task *task = POISON_TASK;
+	char *argv[3] = { arg, (char *)"exit:0", NULL };
+	struct utrace *u;
+
+	if (utrace_new(NULL, &u) < 0) {
+		rc[0] = -1002;
+		return;
+	}
+	/* Only to be quick: under valgrind the limit may be fixed. */
+	if (getrlimit(RLIMIT_NOFILE, &few) == 0 && few.rlim_cur > 64) {
+		few.rlim_cur = 64;
+		(void)setrlimit(RLIMIT_NOFILE, &few);
+	}
+	while (dup(0) >= 0)
+		;
+	rc[2] = errno;
+	rc[0] = utrace_spawn(u, argv, NULL, &exitkill, &task);
+	if (rc[0] == 0)
+		utrace_task_put(task);
+	rc[1] = task == POISON_TASK;
+	utrace_free(u);
+}
+
+START_TEST(spawn_emfile)
+{
+	char *helper = (char *)test_fmt("%s", test_helper("tracee-ops"));
+	int rc[TEST_CHILD_RCS];
+
+	test_in_child(spawn_without_fds, helper, rc);
+	ck_assert_msg(rc[2] == EMFILE, "child: %d %d %d", rc[0], rc[1], rc[2]);
+	ck_assert_int_eq(rc[0], -EMFILE);
+	ck_assert_int_eq(rc[1], 1);
+}
+END_TEST
+
+/* ---- utrace_free() from a callback -------------------------------------- */
+
+static void
+count_log(int priority, const char *format, va_list ap, void *data)
+{
+	__atomic_add_fetch((int *)data, 1, __ATOMIC_SEQ_CST);
+}
+
+static uint32_t
+free_in_callback(struct test_engine *te, struct utrace_engine *engine,
+                 struct utrace_task *task, const struct test_ev *ev,
+                 void *payload, uint32_t ret)
+{
+	if (ev->kind == EV_SYSCALL_ENTRY && ev->nr == SYS_getppid &&
+	    !te->state) {
+		te->state = 1;
+		utrace_free(te->priv);
+	}
+	return ret;
+}
+
+START_TEST(free_from_callback)
+{
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct utrace *u;
+	int logged = 0;
+	int rep[2];
 
 	u = test_new(NULL);
-	argv[0] = (char *)test_fmt("%s", test_helper("tracee-ops"));
-	argv[1] = (char *)"exit:0";
-	argv[2] = NULL;
-	test_pipe(p, -1);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		/* Bounded even if the call hangs. */
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		alarm(20);
-		rc = utrace_spawn(u, argv, NULL, &exitkill, &task);
-		if (write(p[1], &rc, sizeof(rc)) != sizeof(rc))
-			_exit(2);
-		_exit(0);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		ck_assert_int_eq(errno, EINTR);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	              "the forked child ended with status %#x", status);
-	ck_assert_int_eq(read(p[0], &rc, sizeof(rc)), sizeof(rc));
-	ck_assert_int_eq(rc, -ECHILD);
+	ck_assert_int_eq(utrace_set_log_fn(u, count_log, &logged), 0);
+	test_pipe(rep, 1);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]), "ppid", "ppid",
+	                  "exit:0", NULL);
+	test_close(rep[1]);
+	t1 = test_engine_new(1, free_in_callback);
+	t1->priv = u;
+	test_engine_only(t1, SYS_getppid);
+	e1 = test_attach(task, t1, UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH));
+	test_start(task);
+	/* Ignored: the context goes on. */
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_str_eq(
+		test_read_all(rep[0]),
+		test_fmt("ppid %d\nppid %d\n", (int)getpid(), (int)getpid()));
+	ck_assert_int_eq(
+		test_log_count(test_log(), 1, EV_SYSCALL_EXIT, SYS_getppid), 2);
+	ck_assert_int_eq(utrace_set_log_fn(u, NULL, NULL), 0);
+	utrace_engine_put(e1);
+	utrace_task_put(task);
 	test_free(u);
+	/* "From a callback it does nothing and logs a bug." */
+	ck_assert_int_ge(__atomic_load_n(&logged, __ATOMIC_SEQ_CST), 1);
 }
 END_TEST
 
@@ -846,11 +1072,15 @@ errors_suite(void)
 	tc = test_tcase(s, "context");
 	tcase_add_test(tc, new_bad_options);
 	tcase_add_test(tc, new_wake_signal_busy);
+	tcase_add_test(tc, new_no_thread);
+	tcase_add_test(tc, free_from_callback);
 	tc = test_tcase(s, "spawn");
 	tcase_add_test(tc, spawn_bad_arguments);
 	tcase_add_test(tc, spawn_exec_fails);
 	tcase_add_test(tc, spawn_path_from_envp);
-	tcase_add_test(tc, spawn_in_forked_child);
+	tcase_add_test(tc, calls_in_forked_child);
+	tcase_add_test(tc, spawn_eperm);
+	tcase_add_test(tc, spawn_emfile);
 	tc = test_tcase(s, "task");
 	tcase_add_test(tc, task_start_wait_errors);
 	tcase_add_test(tc, wait_from_callback);

@@ -20,6 +20,7 @@
  *   sigmask:SIG     whether SIG is blocked          "sigmask SIG 0|1"
  *   fork:N          fork a child that exits N; wait "fork STATUS"
  *   fds             the open descriptors            "fds 0 1 2 ..."
+ *   threads:N       start N threads that wait forever "threads N"
  *   say:TEXT        nothing but the report          "say TEXT"
  *   exec            execute this program again (/proc/self/exe) with -r
  *                   and the operations after this one (report only if
@@ -28,12 +29,13 @@
  *
  * SIG is a name without "SIG" (USR1, TERM, ...) or a number.  Without -r
  * nothing is reported.  Exit status 0 after the last operation, 100 on a
- * usage error, 101-108 when a setup call fails.
+ * usage error, 101-109 when a setup call fails.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -146,6 +148,27 @@ do_spin(int fd)
 			break;
 	}
 	report("spin");
+}
+
+static void *
+idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void
+do_threads(int n)
+{
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pthread_create(&t, NULL, idle_thread, NULL) != 0)
+			_exit(109);
+	report("threads %d", n);
 }
 
 static void
@@ -282,6 +305,8 @@ run(const char *op)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		report("fork %d", status);
+	} else if (strncmp(op, "threads:", 8) == 0) {
+		do_threads((int)parse_num(arg, op));
 	} else if (strcmp(op, "fds") == 0) {
 		do_fds();
 	} else if (strncmp(op, "say:", 4) == 0) {
