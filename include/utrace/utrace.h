@@ -365,7 +365,10 @@ struct utrace_seize_opts {
  * EINTR: a thread blocked in a system call resumes it.  A process in a
  * group stop (SIGSTOP) stays stopped when started.  The library detaches
  * from the threads when their last engine goes, and at utrace_free(); it
- * never kills them.
+ * never kills them.  A child of the host seized this way is reaped by the
+ * library when it dies (the kernel reports its exit once, to the tracer):
+ * its status is utrace_task_wait()'s, and the host's waitpid() gets
+ * ECHILD.
  *
  * Context: any thread, also from a callback; blocks until every thread is
  * seized (other tracees wait meanwhile).
