@@ -37,6 +37,7 @@ utrace_engine_put(struct utrace_engine *engine)
 	if (release)
 		release(engine->data);
 	utrace_task_put(engine->task);
+	free(engine->sys);
 	free(engine);
 }
 
@@ -72,6 +73,13 @@ engine_detach(struct utrace_engine *e)
 	e->detached = true;
 	e->holding = false;
 	engine_cleanup(e->task);
+}
+
+bool
+engine_wants_syscall(const struct utrace_engine *e,
+		     const struct utrace_syscall *sc)
+{
+	return !e->sys || e->sys->arch != sc->arch || sysmap_has(e->sys, sc->nr);
 }
 
 static bool
@@ -190,7 +198,9 @@ engine_report(struct utrace_task *t, const struct report *r)
 				  ? OPS_CB(ops, report_quiesce)
 				  : NULL;
 		want = r->event && (e->events & r->event) &&
-		       event_cb_present(ops, r->event);
+		       event_cb_present(ops, r->event) &&
+		       (!(r->event & UTRACE_EVENT_SYSCALL) ||
+			engine_wants_syscall(e, &s->sc));
 		if (!quiesce && !want)
 			continue;
 
@@ -314,7 +324,14 @@ engine_follow(struct utrace_task *parent, struct utrace_task *child)
 		if (e->detached || !e->follow)
 			continue;
 		ce = engine_create(child, e->ops, e->data, true);
-		if (!ce) {
+		if (ce && e->sys) {
+			ce->sys = malloc(sizeof(*ce->sys));
+			if (ce->sys)
+				*ce->sys = *e->sys;
+			else
+				ce->detached = true;
+		}
+		if (!ce || ce->detached) {
 			ulog(parent->u, LOG_ERR, "no memory to follow %d",
 			     atomic_load(&child->tid));
 			continue;
@@ -461,6 +478,55 @@ utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
 	assert_return(!(events & ~UTRACE_EVENT_ALL), -EINVAL);
 
 	return cmdq_call(task->u, do_set_events, &a);
+}
+
+struct syscalls_args {
+	struct utrace_task *task;
+	struct utrace_engine *engine;
+	struct sysmap *sys;
+};
+
+static int
+do_set_syscalls(struct utrace *u, void *arg)
+{
+	struct syscalls_args *a = arg;
+	struct utrace_engine *e = a->engine;
+	int r = engine_check(a->task, e);
+
+	(void)u;
+	if (r < 0)
+		return r;
+	free(e->sys);
+	e->sys = a->sys;
+	a->sys = NULL;
+	task_update_events(a->task);
+	return 0;
+}
+
+UTRACE_EXPORT int
+utrace_set_syscalls(struct utrace_task *task, struct utrace_engine *engine,
+		    uint32_t arch, const int64_t *nrs, size_t n)
+{
+	struct syscalls_args a = { .task = task, .engine = engine };
+	int r;
+
+	assert_return(task, -EINVAL);
+	assert_return(engine, -EINVAL);
+	assert_return(utrace_syscall_name(arch, 0), -EINVAL);
+	for (size_t i = 0; nrs && i < n; i++)
+		assert_return(nrs[i] >= 0 && nrs[i] < UTRACE_SYSCALL_MAX,
+			      -EINVAL);
+	if (nrs) {
+		a.sys = calloc(1, sizeof(*a.sys));
+		if (!a.sys)
+			return -ENOMEM;
+		a.sys->arch = arch;
+		for (size_t i = 0; i < n; i++)
+			a.sys->bits[nrs[i] / 64] |= 1ull << (nrs[i] % 64);
+	}
+	r = cmdq_call(task->u, do_set_syscalls, &a);
+	free(a.sys);
+	return r;
 }
 
 struct control_args {

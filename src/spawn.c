@@ -14,11 +14,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "utrace-private.h"
+
+#if defined(__x86_64__)
+#define NATIVE_AUDIT_ARCH AUDIT_ARCH_X86_64
+#else
+#error "NATIVE_AUDIT_ARCH unknown for this architecture"
+#endif
 
 #define SEIZE_OPTIONS                                                     \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
@@ -29,6 +40,8 @@ struct spawn_args {
 	char *const *envp;
 	uint64_t flags;
 	sigset_t mask;
+	struct sysmap seccomp;
+	struct sock_fprog prog;
 	struct utrace_task *task;
 };
 
@@ -93,7 +106,13 @@ spawn_child(const char *path, const struct spawn_args *a, const int sync[2],
 	(void)sigprocmask(SIG_SETMASK, &a->mask, NULL);
 	while (read(sync_fd, &c, 1) < 0 && errno == EINTR)
 		;
+	/* Traced by now: the filter's stops have somewhere to go. */
+	if (a->prog.filter &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	     syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &a->prog) < 0))
+		goto fail;
 	(void)execve(path, a->argv, a->envp ? a->envp : environ);
+fail:
 	e = errno;
 	(void)!write(err_fd, &e, sizeof(e));
 	_exit(127);
@@ -134,21 +153,41 @@ spawn_wait_exec(pid_t pid, int err_fd)
 	}
 }
 
+static int spawn_fork(struct utrace *u, struct spawn_args *a,
+		      const char *path, long options);
+
 int
 spawn_run(struct utrace *u, void *arg)
 {
 	struct spawn_args *a = arg;
 	char path[PATH_MAX];
-	struct utrace_task *t;
-	int sync_fds[2];
-	int err_fds[2];
 	long options = SEIZE_OPTIONS;
-	pid_t pid;
 	int r;
 
 	r = resolve_path(a->argv[0], a->envp, path, sizeof(path));
 	if (r < 0)
 		return r;
+	if (a->flags & UTRACE_SPAWN_SECCOMP) {
+		options |= PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+		r = seccomp_filter_build(&a->seccomp, &a->prog);
+		if (r < 0)
+			return r;
+	}
+	r = spawn_fork(u, a, path, options);
+	seccomp_filter_free(&a->prog);
+	return r;
+}
+
+static int
+spawn_fork(struct utrace *u, struct spawn_args *a, const char *path,
+	   long options)
+{
+	struct utrace_task *t;
+	int sync_fds[2];
+	int err_fds[2];
+	pid_t pid;
+	int r;
+
 	if (pipe2(sync_fds, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(err_fds, O_CLOEXEC) < 0) {
@@ -191,6 +230,11 @@ spawn_run(struct utrace *u, void *arg)
 	t->start_hold = true;
 	t->parent_seen = true;
 	t->kill_on_free = !(a->flags & UTRACE_SPAWN_DETACH_ON_FREE);
+	if (a->flags & UTRACE_SPAWN_SECCOMP) {
+		t->seccomp = true;
+		t->seccomp_map = a->seccomp;
+		task_update_events(t);
+	}
 	t->state = TASK_STOPPED;
 	t->stop.kind = STOP_EXEC;
 	task_exec_syscall(t);
@@ -212,7 +256,8 @@ utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
 	     struct utrace_task **ret_task)
 {
 	const uint64_t known = UTRACE_SPAWN_EXITKILL |
-			       UTRACE_SPAWN_DETACH_ON_FREE;
+			       UTRACE_SPAWN_DETACH_ON_FREE |
+			       UTRACE_SPAWN_SECCOMP;
 	struct spawn_args a = { .argv = argv, .envp = envp };
 	int r;
 
@@ -229,6 +274,24 @@ utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
 				      -EINVAL);
 		assert_return(!(opts->flags & ~known), -EINVAL);
 		a.flags = opts->flags;
+	}
+	if (a.flags & UTRACE_SPAWN_SECCOMP) {
+		assert_return(opts->size >= offsetof(struct utrace_spawn_opts,
+						     n_seccomp_nrs) +
+						    sizeof(opts->n_seccomp_nrs),
+			      -EINVAL);
+		assert_return(!(a.flags & UTRACE_SPAWN_DETACH_ON_FREE),
+			      -EINVAL);
+		assert_return(opts->seccomp_nrs || !opts->n_seccomp_nrs,
+			      -EINVAL);
+		a.seccomp.arch = NATIVE_AUDIT_ARCH;
+		for (size_t i = 0; i < opts->n_seccomp_nrs; i++) {
+			int64_t nr = opts->seccomp_nrs[i];
+
+			assert_return(nr >= 0 && nr < UTRACE_SYSCALL_MAX,
+				      -EINVAL);
+			a.seccomp.bits[nr / 64] |= 1ull << (nr % 64);
+		}
 	}
 	if (getpid() != u->pid)
 		return -ECHILD;

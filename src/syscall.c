@@ -48,6 +48,12 @@ syscall_fetch(struct utrace_task *t)
 		sc->rval = -ENOSYS;
 		sc->is_error = true;
 		break;
+	case PTRACE_SYSCALL_INFO_SECCOMP:
+		sc->nr = (int64_t)raw->seccomp.nr;
+		memcpy(sc->args, raw->seccomp.args, sizeof(sc->args));
+		sc->rval = -ENOSYS;
+		sc->is_error = true;
+		break;
 	case PTRACE_SYSCALL_INFO_EXIT:
 		/* nr and args stay those of the entry stop */
 		sc->rval = raw->exit.rval;
@@ -100,7 +106,12 @@ syscall_write_back(struct utrace_task *t)
 		regs = true;
 
 	if (!regs) {
-		if (entry) {
+		if (entry && s->raw.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+			s->raw.seccomp.nr = abort ? (uint64_t)-1
+						  : (uint64_t)sc->nr;
+			memcpy(s->raw.seccomp.args, sc->args,
+			       sizeof(s->raw.seccomp.args));
+		} else if (entry) {
 			s->raw.entry.nr = abort ? (uint64_t)-1 : (uint64_t)sc->nr;
 			memcpy(s->raw.entry.args, sc->args,
 			       sizeof(s->raw.entry.args));

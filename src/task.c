@@ -83,19 +83,49 @@ task_is_held(const struct utrace_task *t)
 	return false;
 }
 
+/* Recomputes what the engines want together: events and syscalls. */
 void
 task_update_events(struct utrace_task *t)
 {
 	struct list_head *pos;
 	uint64_t events = 0;
+	bool first = true;
 
+	t->sys_all = false;
+	memset(&t->sys, 0, sizeof(t->sys));
 	list_for_each (pos, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
-		if (!e->detached)
-			events |= e->events;
+
+		if (e->detached)
+			continue;
+		events |= e->events;
+		if (!(e->events & UTRACE_EVENT_SYSCALL))
+			continue;
+		if (!e->sys || (!first && e->sys->arch != t->sys.arch)) {
+			t->sys_all = true;
+			continue;
+		}
+		first = false;
+		t->sys.arch = e->sys->arch;
+		for (size_t i = 0; i < SYSMAP_WORDS; i++)
+			t->sys.bits[i] |= e->sys->bits[i];
 	}
 	t->events = events;
+	t->sys_filtered = t->seccomp && !t->sys_all;
+	for (size_t i = 0; t->sys_filtered && i < SYSMAP_WORDS; i++)
+		if (t->sys.bits[i] & ~t->seccomp_map.bits[i])
+			t->sys_filtered = false;
+	if (t->sys_filtered && !first && t->sys.arch != t->seccomp_map.arch)
+		t->sys_filtered = false;
+}
+
+/* Whether any engine of @t wants reports of the call @sc. */
+bool
+task_wants_syscall(const struct utrace_task *t, const struct utrace_syscall *sc)
+{
+	return t->sys_all || t->sys.arch != sc->arch ||
+	       sysmap_has(&t->sys, sc->nr);
 }
 
 void
@@ -143,6 +173,13 @@ void
 task_detach_ptrace(struct utrace_task *t)
 {
 	struct stop *s = &t->stop;
+
+	/* Its filter would fail the filtered calls with ENOSYS: kept. */
+	if (t->seccomp) {
+		t->detach_pending = false;
+		task_maybe_resume(t);
+		return;
+	}
 
 	if (t->state == TASK_RUNNING || t->state == TASK_LISTENING ||
 	    (t->state == TASK_NEW && !t->first_stop_seen)) {
@@ -374,8 +411,8 @@ task_maybe_resume(struct utrace_task *t)
 				return;
 		}
 	}
-	if (!t->killing && (t->detach_pending ||
-			    (list_empty(&t->engines) && !t->start_hold))) {
+	if (!t->killing && !t->seccomp &&
+	    (t->detach_pending || (list_empty(&t->engines) && !t->start_hold))) {
 		task_detach_ptrace(t);
 		return;
 	}
@@ -394,7 +431,16 @@ task_maybe_resume(struct utrace_task *t)
 	} else if (a == UTRACE_BLOCKSTEP) {
 		req = PTRACE_SINGLEBLOCK;
 		t->stepping = true;
-	} else if ((t->events & UTRACE_EVENT_SYSCALL) || t->abort_pending) {
+	} else if (t->abort_pending) {
+		req = PTRACE_SYSCALL;
+	} else if (t->sys_filtered) {
+		/* Only filtered calls stop; an exit stop is asked for at
+		 * their entry (the seccomp stop). */
+		req = s->kind == STOP_SYSCALL_ENTRY &&
+				      (t->events & UTRACE_EVENT(SYSCALL_EXIT))
+			      ? PTRACE_SYSCALL
+			      : PTRACE_CONT;
+	} else if (t->events & UTRACE_EVENT_SYSCALL) {
 		req = PTRACE_SYSCALL;
 	} else {
 		req = PTRACE_CONT;
@@ -439,6 +485,10 @@ task_handle_clone(struct utrace_task *t, int event)
 	}
 	child->tgid = tgid;
 	child->parent_seen = true;
+	if (t->seccomp) {
+		child->seccomp = true;
+		child->seccomp_map = t->seccomp_map;
+	}
 	engine_follow(t, child);
 	r.child = utrace_task_get(child);
 	engine_report(t, &r);
@@ -530,6 +580,10 @@ task_orphan_child(struct utrace_task *parent, pid_t ctid)
 	if (!child)
 		return;
 	child->parent_seen = true;
+	if (parent->seccomp) {
+		child->seccomp = true;
+		child->seccomp_map = parent->seccomp_map;
+	}
 	if (list_empty(&child->engines))
 		task_detach_ptrace(child);
 }
@@ -622,6 +676,15 @@ task_decode(struct utrace_task *t, int st)
 		if (sig != SIGTRAP && s->kind == STOP_INTERRUPT)
 			s->group = true;
 		break;
+	case PTRACE_EVENT_SECCOMP:
+		/* A filtered call's entry, unless its entry stop was seen
+		 * already (the task stops at every call). */
+		if (t->syscall_traced)
+			break;
+		if (syscall_fetch(t) < 0)
+			goto gone;
+		s->kind = STOP_SYSCALL_ENTRY;
+		break;
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
@@ -679,6 +742,8 @@ task_dispatch(struct utrace_task *t)
 	switch (s->kind) {
 	case STOP_SYSCALL_ENTRY:
 		s->disp = UTRACE_SYSCALL_RUN;
+		if (!task_wants_syscall(t, &s->sc))
+			break;
 		task_report(t, UTRACE_EVENT(SYSCALL_ENTRY), 0);
 		/* Held at entry: repeat the entry report on release. */
 		s->held_entry = task_is_held(t);
@@ -690,7 +755,8 @@ task_dispatch(struct utrace_task *t)
 			s->sc.is_error = t->abort_rval < 0 &&
 					 t->abort_rval >= -4095;
 		}
-		task_report(t, UTRACE_EVENT(SYSCALL_EXIT), 0);
+		if (task_wants_syscall(t, &s->sc))
+			task_report(t, UTRACE_EVENT(SYSCALL_EXIT), 0);
 		break;
 	case STOP_SIGNAL:
 		if (task_wants(t, UTRACE_EVENT_SIGNAL_ALL)) {
@@ -932,7 +998,7 @@ task_shutdown(struct utrace *u)
 	list_for_each_safe (pos, tmp, &u->tasks) {
 		struct utrace_task *t = list_entry(pos, struct utrace_task,
 						   node);
-		bool kill_it = t->spawned && t->kill_on_free &&
+		bool kill_it = ((t->spawned && t->kill_on_free) || t->seccomp) &&
 			       t->state != TASK_DEAD;
 		struct list_head *epos;
 		struct list_head *etmp;

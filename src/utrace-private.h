@@ -47,6 +47,20 @@ struct sysinfo_raw {
 	};
 };
 
+/* A set of syscall numbers of one architecture. */
+#define SYSMAP_WORDS (UTRACE_SYSCALL_MAX / 64)
+struct sysmap {
+	uint32_t arch;
+	uint64_t bits[SYSMAP_WORDS];
+};
+
+static inline bool
+sysmap_has(const struct sysmap *m, int64_t nr)
+{
+	return nr >= 0 && nr < UTRACE_SYSCALL_MAX &&
+	       (m->bits[nr / 64] >> (nr % 64)) & 1;
+}
+
 /* What the task is doing, as far as the tracer thread knows. */
 enum task_state {
 	TASK_NEW,	/* auto-attached child, first stop not yet handled */
@@ -104,6 +118,11 @@ struct utrace_task {
 	enum task_state state;
 	struct stop stop;
 	uint64_t events;	/* union of the engines' masks */
+	bool sys_all;		/* some engine wants every syscall */
+	struct sysmap sys;	/* else: the union of their sets */
+	bool seccomp;		/* carries our seccomp filter */
+	bool sys_filtered;	/* only filtered calls need to stop */
+	struct sysmap seccomp_map;
 	bool spawned;		/* our child: we reap it */
 	bool start_hold;	/* held until utrace_task_start() */
 	bool seized;		/* from utrace_seize(): never killed */
@@ -140,6 +159,7 @@ struct utrace_engine {
 	bool detached;
 	bool holding;		/* holds the task stopped */
 	bool follow;		/* UTRACE_ATTACH_FOLLOW */
+	struct sysmap *sys;	/* utrace_set_syscalls(), NULL: all */
 };
 
 struct cmd;
@@ -201,6 +221,8 @@ void task_maybe_resume(struct utrace_task *t);
 void task_detach_ptrace(struct utrace_task *t);
 void task_interrupt(struct utrace_task *t);
 bool task_is_held(const struct utrace_task *t);
+bool task_wants_syscall(const struct utrace_task *t,
+			const struct utrace_syscall *sc);
 void task_update_events(struct utrace_task *t);
 void task_engines_changed(struct utrace_task *t);
 void task_death(struct utrace_task *t, int status);
@@ -210,6 +232,8 @@ int task_shutdown(struct utrace *u);
 void task_sweep(struct utrace *u);
 
 /* engine.c */
+bool engine_wants_syscall(const struct utrace_engine *e,
+			  const struct utrace_syscall *sc);
 struct report {
 	uint64_t event;		/* UTRACE_EVENT() bit, 0 for quiesce only */
 	uint32_t flags;		/* UTRACE_SYSCALL_RESUMED */
@@ -257,6 +281,11 @@ int arch_syscall_abi_regs(pid_t tid, const struct utrace_syscall *sc,
 /* syscall.c */
 int syscall_fetch(struct utrace_task *t);
 int syscall_write_back(struct utrace_task *t);
+
+/* seccomp.c */
+struct sock_fprog;
+int seccomp_filter_build(const struct sysmap *m, struct sock_fprog *prog);
+void seccomp_filter_free(struct sock_fprog *prog);
 
 /* spawn.c */
 int spawn_run(struct utrace *u, void *arg);

@@ -297,17 +297,26 @@ enum utrace_spawn_flags {
 	UTRACE_SPAWN_EXITKILL = 1u << 0,
 	/* utrace_free() detaches the task instead of killing it. */
 	UTRACE_SPAWN_DETACH_ON_FREE = 1u << 1,
+	/* Install a seccomp filter before the exec so that only the calls
+	 * in @seccomp_nrs stop; see utrace_spawn(). */
+	UTRACE_SPAWN_SECCOMP = 1u << 2,
 };
 
 /*
  * struct utrace_spawn_opts - options of utrace_spawn().  Set @size to
  * sizeof(struct utrace_spawn_opts); it must cover at least @flags, and
  * bytes past the end of the struct this library knows must be zero.
- * @flags: enum utrace_spawn_flags.
+ * @flags:         enum utrace_spawn_flags.
+ * @seccomp_nrs:   with UTRACE_SPAWN_SECCOMP, the native (AUDIT_ARCH of the
+ *                 library's build) syscall numbers that stop, each below
+ *                 UTRACE_SYSCALL_MAX.
+ * @n_seccomp_nrs: how many.
  */
 struct utrace_spawn_opts {
 	size_t size;
 	uint64_t flags;
+	const int64_t *seccomp_nrs;
+	size_t n_seccomp_nrs;
 };
 
 /**
@@ -327,9 +336,24 @@ struct utrace_spawn_opts {
  * (none blocked when called from a callback) and the host's file
  * descriptors that are not close-on-exec.
  *
+ * With UTRACE_SPAWN_SECCOMP a seccomp filter (SECCOMP_RET_TRACE for the
+ * listed calls and for every call of another architecture, ALLOW for the
+ * rest) is installed right before the exec; the task and everything it
+ * creates keep it.  While every engine of such a task that wants syscall
+ * reports is limited by utrace_set_syscalls() to listed calls, unlisted
+ * calls do not stop at all; an engine that wants more makes the task stop
+ * at every call again.  A filter cannot be removed, and without a tracer
+ * the listed calls would fail with ENOSYS, so the library never detaches
+ * from such tasks: it keeps them, with or without engines, until they
+ * die, and kills them at utrace_free() (UTRACE_SPAWN_EXITKILL is implied,
+ * UTRACE_SPAWN_DETACH_ON_FREE refused).  Children created with
+ * CLONE_UNTRACED escape tracing and get ENOSYS for the listed calls.
+ *
  * Context: any thread, also from a callback; blocks until the exec is done
  * or failed (other tracees wait meanwhile).
- * Return: 0; -EINVAL bad arguments; the negative errno of execve(2) when
+ * Return: 0; -EINVAL bad arguments, a listed number out of range, or
+ * UTRACE_SPAWN_SECCOMP with UTRACE_SPAWN_DETACH_ON_FREE; -ENOSYS the kernel
+ * has no seccomp filters; the negative errno of execve(2) when
  * the program cannot run (-ENOENT, -EACCES, -ENOEXEC, -ENAMETOOLONG, ...;
  * the child is reaped); -EPERM the kernel refused to trace; -EMFILE,
  * -ENFILE, -EAGAIN, -ENOMEM no pipe, process or memory for the child;
@@ -555,6 +579,33 @@ int utrace_control(struct utrace_task *task, struct utrace_engine *engine,
  * @task.
  */
 int utrace_barrier(struct utrace_task *task, struct utrace_engine *engine);
+
+/* Syscall numbers given to the library are below this. */
+#define UTRACE_SYSCALL_MAX 1024
+
+/**
+ * utrace_set_syscalls() - report only some system calls to an engine
+ * @task: the engine's task
+ * @engine: the engine
+ * @arch: AUDIT_ARCH_* that @nrs are numbers of
+ * @nrs: the calls, each below UTRACE_SYSCALL_MAX; NULL for every call
+ *       (the default)
+ * @n: how many (0 with a non-NULL @nrs: none)
+ *
+ * The engine's report_syscall_entry() and report_syscall_exit() then run
+ * only for those calls of @arch (calls of another architecture are always
+ * reported).  When no engine of the task wants a call, it is not reported
+ * at all; on a task spawned with UTRACE_SPAWN_SECCOMP it may not even
+ * stop.  The set is copied; engines made by UTRACE_ATTACH_FOLLOW inherit
+ * it.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0; -EINVAL bad argument, @engine not attached to @task, a number
+ * out of range, or an architecture the library has no table for; -ESRCH
+ * engine detached or task dead; -ENOMEM.
+ */
+int utrace_set_syscalls(struct utrace_task *task, struct utrace_engine *engine,
+			uint32_t arch, const int64_t *nrs, size_t n);
 
 /**
  * utrace_syscall_name() - name of a system call
