@@ -20,7 +20,7 @@
 
 #include "test-common.h"
 
-#define LOOPS 2000
+#define LOOPS 1000
 #define EVENTS (UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP))
 
 static const int64_t only_openat[] = { SYS_openat };
@@ -47,6 +47,10 @@ spawn_loop(struct utrace *u, int rep_w, bool seccomp, bool fork_child)
 	argv[4] = fork_child ? (char *)"fork" : NULL;
 	argv[5] = NULL;
 	r = utrace_spawn(u, argv, NULL, &opts, &task);
+	/* Under valgrind the child runs emulated until its exec, and
+	 * valgrind knows no seccomp(2): the library says -ENOSYS. */
+	if (seccomp && r == -ENOSYS && getenv("UTRACE_TEST_NO_SECCOMP"))
+		return NULL;
 	ck_assert_msg(r == 0, "utrace_spawn: %d (%s)", r, strerror(-r));
 	test_track_pid(utrace_task_tid(task));
 	return task;
@@ -96,6 +100,8 @@ START_TEST(set_syscalls_limits_reports)
 	test_close(rep[1]);
 	t1 = test_engine_new(1, NULL);
 	t2 = test_engine_new(2, NULL);
+	/* The log holds getppid and openat only: it has room for them. */
+	test_engine_only(t2, SYS_getppid, SYS_openat);
 	e1 = test_attach(task, t1, EVENTS);
 	e2 = test_attach(task, t2, EVENTS);
 	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
@@ -216,6 +222,10 @@ START_TEST(seccomp_only_listed_calls_stop)
 	test_pipe(rep, 1);
 	task = spawn_loop(u, rep[1], true, false);
 	test_close(rep[1]);
+	if (!task) {
+		test_free(u);
+		return;
+	}
 	t1 = test_engine_new(1, _i ? deny_openat : NULL);
 	e1 = test_attach(task, t1, EVENTS);
 	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
@@ -276,8 +286,14 @@ START_TEST(seccomp_mixed_mode)
 	test_pipe(rep, 1);
 	task = spawn_loop(u, rep[1], true, false);
 	test_close(rep[1]);
+	if (!task) {
+		test_free(u);
+		return;
+	}
 	t1 = test_engine_new(1, NULL);
 	t2 = test_engine_new(2, NULL);
+	/* The log holds getppid and openat only: it has room for them. */
+	test_engine_only(t2, SYS_getppid, SYS_openat);
 	e1 = test_attach(task, t1, EVENTS);
 	e2 = test_attach(task, t2, EVENTS);
 	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
@@ -326,6 +342,10 @@ START_TEST(seccomp_never_detached)
 	test_pipe(rep, 1);
 	task = spawn_loop(u, rep[1], true, true);
 	test_close(rep[1]);
+	if (!task) {
+		test_free(u);
+		return;
+	}
 	t1 = test_engine_new(1, NULL);
 	e1 = test_attach(task, t1, EVENTS);
 	ck_assert_int_eq(utrace_control(task, e1, UTRACE_DETACH), 0);
