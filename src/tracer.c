@@ -2,11 +2,13 @@
 /*
  * The tracer thread: the only thread that calls ptrace() or waits.
  *
- * It consumes tracee statuses with a non-blocking waitid() and dispatches
- * each one.  When nothing is pending it blocks in a *peeking* waitid()
- * (WNOWAIT) inside a window that the wake-up signal aborts: the handler
- * siglongjmp()s out of the window.  Nothing is consumed inside the window,
- * so aborting it loses nothing; cmdq.c explains why no wake-up is lost.
+ * It blocks in one waitid() that consumes the next tracee status, made
+ * through arch_wait_window(): that call checks for queued commands first,
+ * and the wake-up signal's handler moves a thread caught between the
+ * check and the system call to an -EINTR exit (arch/).  A signal during
+ * the blocked call interrupts it with EINTR (the handler has no
+ * SA_RESTART); one after it returned leaves the consumed status alone.
+ * cmdq.c explains why no wake-up is lost.  One wait per stop.
  */
 #include "config.h"
 
@@ -28,15 +30,12 @@ static __thread struct utrace *tls_tracer
 	__attribute__((tls_model("initial-exec")));
 
 static void
-wake_handler(int sig)
+wake_handler(int sig, siginfo_t *si, void *ucontext)
 {
-	struct utrace *u = tls_tracer;
-
 	(void)sig;
-	if (u && atomic_load(&u->in_window)) {
-		atomic_store(&u->in_window, 0);
-		siglongjmp(u->window, 1);
-	}
+	(void)si;
+	if (tls_tracer)
+		arch_wait_abort(ucontext);
 }
 
 /*
@@ -51,14 +50,14 @@ tracer_wake_handler_install(int sig)
 
 	if (sigaction(sig, NULL, &old) < 0)
 		return -errno;
-	if (!(old.sa_flags & SA_SIGINFO) && old.sa_handler == wake_handler)
+	if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == wake_handler)
 		return 0;
 	if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
 		return -EBUSY;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = wake_handler;
-	sa.sa_flags = SA_NODEFER;
+	sa.sa_sigaction = wake_handler;
+	sa.sa_flags = SA_SIGINFO;
 	(void)sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) < 0)
 		return -errno;
@@ -66,24 +65,23 @@ tracer_wake_handler_install(int sig)
 }
 
 /*
- * Blocks until a tracee has something to report or a command is queued.
- * The peek consumes nothing; with no tracee at all it sleeps until the
- * wake-up signal.  Raw syscalls: glibc's wrappers are cancellation points
- * that must not be left by a jump.
+ * Waits for the next tracee status (consumed into @si) or a command;
+ * returns 0 or -errno (-EINTR: look at the commands).  With no tracee at
+ * all it sleeps until the wake-up signal.
  */
-static void
-tracer_block(struct utrace *u)
+static long
+tracer_wait(struct utrace *u, siginfo_t *si)
 {
-	siginfo_t si;
+	long r;
 
-	if (sigsetjmp(u->window, 0))
-		return;
+	memset(si, 0, sizeof(*si));
 	atomic_store(&u->in_window, 1);
-	if (!atomic_load(&u->cmd_pending) &&
-	    syscall(SYS_waitid, P_ALL, 0, &si, WAIT_FLAGS | WNOWAIT, NULL) < 0 &&
-	    errno == ECHILD && !atomic_load(&u->cmd_pending))
-		(void)syscall(SYS_pause);
+	r = arch_wait_window(&u->cmd_pending, SYS_waitid, P_ALL, 0,
+			     (long)si, WAIT_FLAGS);
+	if (r == -ECHILD)
+		r = arch_wait_window(&u->cmd_pending, SYS_pause, 0, 0, 0, 0);
 	atomic_store(&u->in_window, 0);
+	return r;
 }
 
 #ifndef sigev_notify_thread_id
@@ -153,7 +151,7 @@ tracer_main(void *arg)
 
 	for (;;) {
 		siginfo_t si;
-		int r;
+		long r;
 
 		if (atomic_exchange(&u->cmd_pending, 0))
 			cmdq_run(u);
@@ -162,10 +160,7 @@ tracer_main(void *arg)
 		tracer_timer_update(u);
 		tracer_maybe_sweep(u);
 
-		/* One peek and one consume per stop. */
-		tracer_block(u);
-		memset(&si, 0, sizeof(si));
-		r = waitid(P_ALL, 0, &si, WAIT_FLAGS | WNOHANG);
+		r = tracer_wait(u, &si);
 		if (r == 0 && si.si_pid != 0)
 			task_handle_status(u, &si);
 	}

@@ -3,7 +3,6 @@
 
 #include <linux/types.h>
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -176,7 +175,6 @@ struct utrace {
 	struct list_head cmds;
 	atomic_int cmd_pending;
 	atomic_int in_window;
-	sigjmp_buf window;
 	bool started;
 	bool quit;
 
@@ -274,6 +272,9 @@ enum utrace_resume_action resume_final(enum utrace_resume_action a);
 
 /* regs.c and arch/ */
 int regs_syscall_write(struct utrace_task *t, bool entry, bool abort);
+long arch_wait_window(const atomic_int *pending, long nr, long a1, long a2,
+		      long a3, long a4);
+void arch_wait_abort(void *ucontext);
 int arch_syscall_nr(pid_t tid, uint32_t *ret_arch, int64_t *ret_nr);
 int arch_syscall_abi_regs(pid_t tid, const struct utrace_syscall *sc,
 			  bool entry, bool abort);
