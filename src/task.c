@@ -17,6 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "utrace-private.h"
 
 static struct list_head *
@@ -194,6 +195,7 @@ task_detach_ptrace(struct utrace_task *t)
 	if (s->kind == STOP_SYSCALL_ENTRY || s->kind == STOP_SYSCALL_EXIT)
 		(void)syscall_write_back(t);
 	stop_write_signal(t);
+	debug_detach(t);
 	if (ptrace(PTRACE_DETACH, atomic_load(&t->tid), 0, stop_signal(s)) < 0) {
 		/* Killed meanwhile: it is still ours until its next stop
 		 * (an exit stop it cannot leave alone) or its death. */
@@ -445,6 +447,12 @@ task_maybe_resume(struct utrace_task *t)
 	} else {
 		req = PTRACE_CONT;
 	}
+	if (debug_resume(t, &req) < 0) {
+		/* Gone: its exit or death comes next. */
+		s->kind = STOP_NONE;
+		t->state = TASK_RUNNING;
+		return;
+	}
 	s->kind = STOP_NONE;
 	t->state = req == PTRACE_LISTEN ? TASK_LISTENING : TASK_RUNNING;
 	t->syscall_traced = req == PTRACE_SYSCALL;
@@ -492,6 +500,8 @@ task_handle_clone(struct utrace_task *t, int event)
 	engine_follow(t, child);
 	r.child = utrace_task_get(child);
 	engine_report(t, &r);
+	if (list_empty(&child->engines) && r.kind != UTRACE_CLONE_THREAD)
+		debug_forget_child(t, child);
 	if (list_empty(&child->engines))
 		task_detach_ptrace(child);
 	else
@@ -551,6 +561,7 @@ task_exec_syscall(struct utrace_task *t)
 static void
 task_handle_exec(struct utrace_task *t)
 {
+	debug_exec(t);
 	char link[64];
 	char path[PATH_MAX];
 	ssize_t n;
@@ -627,6 +638,7 @@ task_decode(struct utrace_task *t, int st)
 	bool interrupted = t->interrupt_sent;
 	bool stepping = t->stepping;
 
+	debug_stop_begin(t);
 	s->kind = STOP_OTHER;
 	s->sig = sig;
 	s->event = 0;
@@ -656,10 +668,9 @@ task_decode(struct utrace_task *t, int st)
 		if (ptrace(PTRACE_GETSIGINFO, tid, 0, &s->info) < 0)
 			goto gone;
 		s->orig_info = s->info;
-		if (stepping && sig == SIGTRAP && s->info.si_code > 0)
-			s->kind = STOP_STEP;
-		else
-			s->kind = STOP_SIGNAL;
+		s->kind = sig == SIGTRAP ? (enum stop_kind)debug_classify_trap(
+						   t, stepping)
+					 : STOP_SIGNAL;
 		break;
 	case PTRACE_EVENT_STOP:
 		if (was_new && sig == SIGTRAP)
@@ -768,6 +779,9 @@ task_dispatch(struct utrace_task *t)
 	case STOP_STEP:
 		task_report(t, 0, 0);
 		break;
+	case STOP_BREAKPOINT:
+		debug_report_breakpoint(t);
+		break;
 	case STOP_GROUP:
 		r.event = UTRACE_EVENT(JCTL);
 		r.jctl_type = CLD_STOPPED;
@@ -848,6 +862,7 @@ task_death(struct utrace_task *t, int status)
 	t->stop.kind = STOP_NONE;
 	engine_report_death(t, status, group_dead);
 	t->state = TASK_DEAD;
+	debug_death(t);
 	task_orphans_of(t);
 
 	(void)pthread_mutex_lock(&u->lock);

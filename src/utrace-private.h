@@ -76,6 +76,7 @@ enum stop_kind {
 	STOP_SYSCALL_EXIT,
 	STOP_SIGNAL,
 	STOP_STEP,	/* SIGTRAP of a completed step: consumed */
+	STOP_BREAKPOINT, /* SIGTRAP of one of our int3s: consumed */
 	STOP_GROUP,	/* group stop (PTRACE_EVENT_STOP, stop signal) */
 	STOP_CONTINUED, /* end of a group stop (PTRACE_EVENT_STOP, SIGTRAP) */
 	STOP_INTERRUPT, /* PTRACE_EVENT_STOP after PTRACE_INTERRUPT */
@@ -104,6 +105,8 @@ struct stop {
 	struct utrace_syscall orig_sc;
 	unsigned long msg;	/* PTRACE_GETEVENTMSG */
 };
+
+struct debug_task;
 
 struct utrace_task {
 	atomic_int ref;
@@ -140,6 +143,7 @@ struct utrace_task {
 	bool first_stop_seen;	/* new child: its attach stop arrived */
 	bool exit_seen;		/* its exit stop came */
 	int exit_status;
+	struct debug_task *debug; /* debug.c: registers, breakpoints */
 	bool dying;		/* death report started */
 	atomic_bool dead;
 	atomic_bool untraced;	/* detached while alive, not our child */

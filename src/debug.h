@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hooks of the debugger support (registers, memory, stepping, software
+ * breakpoints) into the stop handling of task.c.  All run on the tracer
+ * thread.  The implementations live in debug.c and the files it uses.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+struct utrace_task;
+
+/* A new stop of @t was seen: forget what was cached for the last one. */
+void debug_stop_begin(struct utrace_task *t);
+
+/*
+ * A SIGTRAP signal-delivery stop of @t (siginfo in t->stop.info): the
+ * kind it really is: STOP_STEP (a completed step, consumed),
+ * STOP_BREAKPOINT (one of our int3s, consumed) or STOP_SIGNAL (a real
+ * SIGTRAP for the program).  @stepping: the task was resumed with a step.
+ */
+int debug_classify_trap(struct utrace_task *t, bool stepping);
+
+/* Report a STOP_BREAKPOINT stop to the engines that own the breakpoint. */
+void debug_report_breakpoint(struct utrace_task *t);
+
+/*
+ * About to resume @t with ptrace request *@req: write back dirty
+ * registers, and turn the request into a step over a breakpoint when the
+ * task sits on one.  Returns 0 or -errno (the task is gone).
+ */
+int debug_resume(struct utrace_task *t, long *req);
+
+/* About to detach from @t: write back registers; remove breakpoints from
+ * its address space if no other traced thread of it keeps them. */
+void debug_detach(struct utrace_task *t);
+
+/* @t's process executed a new program: its breakpoints are gone. */
+void debug_exec(struct utrace_task *t);
+
+/* @child, a new process made by @parent, will not be traced: remove the
+ * int3s it inherited. */
+void debug_forget_child(struct utrace_task *parent, struct utrace_task *child);
+
+/* @t died: free what the debugger support kept for it. */
+void debug_death(struct utrace_task *t);
