@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -24,6 +25,8 @@
 
 #define WAIT_FLAGS (WEXITED | WSTOPPED | __WALL | __WNOTHREAD)
 #define SWEEP_INTERVAL_S 1
+/* How long the tracer polls before it blocks (see tracer_poll()). */
+#define SPIN_NS 50000u
 
 /* The context whose tracer runs on this thread; NULL on host threads. */
 static __thread struct utrace *tls_tracer
@@ -64,6 +67,50 @@ tracer_wake_handler_install(int sig)
 	return 0;
 }
 
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Before blocking, poll for a short while when stops have been coming
+ * quickly: a tracee on another CPU then stops again before a blocking
+ * wait would even have gone to sleep, and its wake-up across CPUs is what
+ * costs most.  sched_yield() between polls hands the CPU to the tracee
+ * when both share one, so polling costs little there.  Returns true with
+ * a status in @si.
+ */
+static bool
+tracer_poll(struct utrace *u, siginfo_t *si)
+{
+	uint64_t start;
+	uint64_t now;
+
+	if (u->wait_avg_ns > SPIN_NS)
+		return false;
+	start = now_ns();
+	do {
+		if (waitid(P_ALL, 0, si, WAIT_FLAGS | WNOHANG) == 0 &&
+		    si->si_pid != 0) {
+			now = now_ns();
+			u->wait_avg_ns = (u->wait_avg_ns * 7 + (now - start)) / 8;
+			return true;
+		}
+		if (atomic_load(&u->cmd_pending))
+			return false;
+		(void)sched_yield();
+		now = now_ns();
+	} while (now - start < SPIN_NS);
+	/* Too slow to catch this way: block, and poll again only once
+	 * stops come quickly again. */
+	u->wait_avg_ns = SPIN_NS * 4;
+	return false;
+}
+
 /*
  * Waits for the next tracee status (consumed into @si) or a command;
  * returns 0 or -errno (-EINTR: look at the commands).  With no tracee at
@@ -72,15 +119,21 @@ tracer_wake_handler_install(int sig)
 static long
 tracer_wait(struct utrace *u, siginfo_t *si)
 {
+	uint64_t start;
 	long r;
 
 	memset(si, 0, sizeof(*si));
+	if (tracer_poll(u, si))
+		return 0;
+	start = now_ns();
 	atomic_store(&u->in_window, 1);
 	r = arch_wait_window(&u->cmd_pending, SYS_waitid, P_ALL, 0,
 			     (long)si, WAIT_FLAGS);
 	if (r == -ECHILD)
 		r = arch_wait_window(&u->cmd_pending, SYS_pause, 0, 0, 0, 0);
 	atomic_store(&u->in_window, 0);
+	if (r == 0)
+		u->wait_avg_ns = (u->wait_avg_ns * 7 + (now_ns() - start)) / 8;
 	return r;
 }
 

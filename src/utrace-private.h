@@ -190,6 +190,8 @@ struct utrace {
 	uint64_t attach_seq;
 	bool no_set_sysinfo;
 
+	uint64_t wait_avg_ns;	/* how long waits for a stop take */
+
 	timer_t timer;		/* the stolen-stop sweep */
 	bool timer_created;
 	bool timer_armed;
