@@ -448,7 +448,6 @@ do_set_events(struct utrace *u, void *arg)
 	struct utrace_engine *e = a->engine;
 	uint64_t added = a->events & ~e->events;
 	uint64_t removed = e->events & ~a->events;
-	bool had_syscalls = t->events & UTRACE_EVENT_SYSCALL;
 	int r = engine_check(t, e);
 
 	(void)u;
@@ -458,10 +457,6 @@ do_set_events(struct utrace *u, void *arg)
 		return -EALREADY;
 	e->events = a->events;
 	task_update_events(t);
-	/* A task resumed with PTRACE_CONT would miss the next syscall. */
-	if (!had_syscalls && (t->events & UTRACE_EVENT_SYSCALL) &&
-	    t->state == TASK_RUNNING && !t->syscall_traced)
-		task_interrupt(t);
 	return 0;
 }
 

@@ -379,6 +379,29 @@ seize_thread(struct utrace *u, struct seize_args *a, pid_t tgid, pid_t tid)
 	return seize_add(a, utrace_task_get(t));
 }
 
+/* Whether /proc/<tid>/status says Z (a zombie leader cannot be seized). */
+static bool
+proc_is_zombie(pid_t tid)
+{
+	char path[64];
+	char buf[256];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "State:");
+	return p && strchr(p, 'Z') && strchr(p, 'Z') < strchr(p, '\n');
+}
+
 /* Every thread of @tgid until a pass over /proc finds no new one. */
 static int
 seize_scan(struct utrace *u, struct seize_args *a, pid_t tgid)
@@ -401,11 +424,12 @@ seize_scan(struct utrace *u, struct seize_args *a, pid_t tgid)
 			if (tid <= 0 || seize_has(a, tid))
 				continue;
 			r = seize_thread(u, a, tgid, tid);
-			if (r < 0 && !(r == -EPERM && tid == tgid)) {
+			if (r == -EPERM && tid == tgid && proc_is_zombie(tid))
+				r = 1;
+			if (r < 0) {
 				(void)closedir(d);
 				return r;
 			}
-			/* A zombie leader cannot be seized: its threads can. */
 			found |= r == 0;
 		}
 		(void)closedir(d);

@@ -119,6 +119,11 @@ task_update_events(struct utrace_task *t)
 			t->sys_filtered = false;
 	if (t->sys_filtered && !first && t->sys.arch != t->seccomp_map.arch)
 		t->sys_filtered = false;
+	/* Resumed with PTRACE_CONT, it would miss calls it must now stop
+	 * at: interrupt it, its next resume picks the right request. */
+	if (t->state == TASK_RUNNING && !t->syscall_traced &&
+	    (events & UTRACE_EVENT_SYSCALL) && !t->sys_filtered)
+		task_interrupt(t);
 }
 
 /* Whether any engine of @t wants reports of the call @sc. */

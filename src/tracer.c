@@ -6,8 +6,9 @@
  * through arch_wait_window(): that call checks for queued commands first,
  * and the wake-up signal's handler moves a thread caught between the
  * check and the system call to an -EINTR exit (arch/).  A signal during
- * the blocked call interrupts it with EINTR (the handler has no
- * SA_RESTART); one after it returned leaves the consumed status alone.
+ * the blocked call restarts it (SA_RESTART): the kernel rewinds it to the
+ * syscall instruction, inside the window, so the handler sends it to the
+ * same exit; a signal after it returned leaves the consumed status alone.
  * cmdq.c explains why no wake-up is lost.  One wait per stop.
  */
 #include "config.h"
@@ -60,7 +61,11 @@ tracer_wake_handler_install(int sig)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = wake_handler;
-	sa.sa_flags = SA_SIGINFO;
+	/* SA_RESTART: a callback's blocking call is not broken by the
+	 * wake-up (the sweep timer sends it too).  A restarted wait is
+	 * rewound into the window, where the handler sends it to its EINTR
+	 * exit. */
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	(void)sigemptyset(&sa.sa_mask);
 	if (sigaction(sig, &sa, NULL) < 0)
 		return -errno;
