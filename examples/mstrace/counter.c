@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
 #include <linux/audit.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,12 +29,19 @@ struct counter_table {
 
 struct counter {
 	const struct filter *filter;
+	bool wall_time;
+	struct counter_table tables[COUNTER_MAX_ARCH];
+};
+
+/* The counter's state on one task. */
+struct counter_task {
+	struct counter *c;
+	clockid_t clock;
 	/* The call whose entry was seen and whose exit is awaited. */
 	bool in_syscall;
 	uint32_t arch;
 	int64_t nr;
 	struct timespec start;
-	struct counter_table tables[COUNTER_MAX_ARCH];
 };
 
 static const char dashes[] =
@@ -66,20 +74,27 @@ counter_row(struct counter *c, uint32_t arch, int64_t nr)
 	return NULL;
 }
 
+static void
+now(const struct counter_task *ct, struct timespec *ts)
+{
+	/* A process that is gone has no CPU clock left: no time. */
+	if (clock_gettime(ct->clock, ts) < 0)
+		*ts = (struct timespec){ 0 };
+}
+
 static uint32_t
 counter_syscall_entry(uint32_t action, struct utrace_engine *engine,
                       struct utrace_task *task, struct utrace_syscall *sc,
                       void *data)
 {
-	struct counter *c = data;
+	struct counter_task *ct = data;
 
-	/* Entry engines run newest first: the counter (attached last) is
-	 * the first to hear the entry.  A repeated (RESUMED) report after a
-	 * hold restarts the clock: the time held is not the call's. */
-	c->in_syscall = true;
-	c->arch = sc->arch;
-	c->nr = sc->nr;
-	(void)clock_gettime(CLOCK_MONOTONIC, &c->start);
+	/* A repeated (RESUMED) report after a hold restarts the clock: the
+	 * time held is not the call's. */
+	ct->in_syscall = true;
+	ct->arch = sc->arch;
+	ct->nr = sc->nr;
+	now(ct, &ct->start);
 	return UTRACE_RESUME | utrace_syscall_action(action);
 }
 
@@ -88,61 +103,79 @@ counter_syscall_exit(uint32_t action, struct utrace_engine *engine,
                      struct utrace_task *task, struct utrace_syscall *sc,
                      void *data)
 {
-	struct counter *c = data;
+	struct counter_task *ct = data;
 	struct counter_row *row;
 	struct timespec end;
 	bool seen;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &end);
-	seen = c->in_syscall && c->arch == sc->arch && c->nr == sc->nr;
-	c->in_syscall = false;
-	if (!filter_has(c->filter, sc->arch, sc->nr))
-		goto out;
-	row = counter_row(c, sc->arch, sc->nr);
+	now(ct, &end);
+	seen = ct->in_syscall && ct->arch == sc->arch && ct->nr == sc->nr;
+	ct->in_syscall = false;
+	if (!filter_has(ct->c->filter, sc->arch, sc->nr))
+		return UTRACE_RESUME;
+	row = counter_row(ct->c, sc->arch, sc->nr);
 	if (!row)
-		goto out;
+		return UTRACE_RESUME;
 	/* An exit without an entry (the execve run by utrace_spawn()) is
-	 * a call of unknown, zero, duration, as strace counts it. */
+	 * a call of unknown, zero, duration. */
 	row->calls++;
 	if (sc->is_error)
 		row->errors++;
 	if (seen)
-		row->ns += elapsed_ns(&c->start, &end);
-out:
-	return UTRACE_RESUME | utrace_syscall_action(action);
+		row->ns += elapsed_ns(&ct->start, &end);
+	return UTRACE_RESUME;
+}
+
+static void
+counter_release(void *data)
+{
+	free(data);
 }
 
 static const struct utrace_engine_ops counter_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_syscall_entry = counter_syscall_entry,
 	.report_syscall_exit = counter_syscall_exit,
+	.release = counter_release,
 };
 
 struct counter *
-counter_new(const struct filter *filter)
+counter_new(const struct filter *filter, bool wall_time)
 {
 	struct counter *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->filter = filter;
+	c->wall_time = wall_time;
 	return c;
 }
 
 int
 counter_attach(struct counter *c, struct utrace_task *task)
 {
+	struct counter_task *ct = calloc(1, sizeof(*ct));
 	struct utrace_engine *engine;
 	int r;
 
-	r = utrace_attach_task(task, UTRACE_ATTACH_CREATE, &counter_ops, c,
+	if (!ct)
+		return -ENOMEM;
+	ct->c = c;
+	/* The process's CPU clock: between the entry and the exit stop the
+	 * program runs only in the kernel, so this is its system time. */
+	if (c->wall_time ||
+	    clock_getcpuclockid(utrace_task_tgid(task), &ct->clock) != 0)
+		ct->clock = CLOCK_MONOTONIC;
+	r = utrace_attach_task(task, UTRACE_ATTACH_CREATE, &counter_ops, ct,
 	                       &engine);
-	if (r < 0)
+	if (r < 0) {
+		free(ct);
 		return r;
+	}
 	r = utrace_set_events(task, engine, UTRACE_EVENT_SYSCALL);
 	if (r < 0)
 		(void)utrace_control(task, engine, UTRACE_DETACH);
-	/* The attachment keeps the engine; @c outlives it. */
+	/* The attachment keeps the engine; release() frees @ct. */
 	utrace_engine_put(engine);
 	return r;
 }
@@ -169,7 +202,7 @@ print_row(FILE *out, double percent, uint64_t ns, unsigned calls,
 {
 	fprintf(out, "%6.2f %11.6f %11llu %9u %9.u %s\n", percent,
 	        (double)ns / 1e9,
-	        (unsigned long long)(calls ? ns / 1000 / calls : 0), calls,
+	        (unsigned long long)(calls ? ns / calls / 1000 : 0), calls,
 	        errors, name);
 }
 
@@ -214,8 +247,7 @@ print_table(const struct counter_table *t, FILE *out)
 		          row->ns, row->calls, row->errors, name);
 	}
 	fprintf(out, "%s\n", dashes);
-	print_row(out, total_ns ? 100.0 : 0.0, total_ns, total_calls,
-	          total_errors, "total");
+	print_row(out, 100.0, total_ns, total_calls, total_errors, "total");
 }
 
 void
@@ -226,12 +258,9 @@ counter_print(const struct counter *c, FILE *out)
 
 	for (i = 0; i < COUNTER_MAX_ARCH; i++) {
 		t = &c->tables[i];
-		if (t->arch == 0) {
-			/* Nothing counted: strace prints an empty table. */
-			if (i == 0)
-				print_table(t, out);
+		/* Nothing counted: strace prints nothing either. */
+		if (t->arch == 0)
 			break;
-		}
 		if (t->arch == AUDIT_ARCH_I386)
 			fprintf(out,
 			        "System call usage summary for 32 bit mode:\n");
