@@ -389,6 +389,7 @@ task_maybe_resume(struct utrace_task *t)
 	pid_t tid = atomic_load(&t->tid);
 	long req;
 	int sig;
+	int r;
 
 	if (t->state != TASK_STOPPED || t->in_pass)
 		return;
@@ -452,7 +453,10 @@ task_maybe_resume(struct utrace_task *t)
 	} else {
 		req = PTRACE_CONT;
 	}
-	if (debug_resume(t, &req) < 0) {
+	r = debug_resume(t, &req);
+	if (r == -EINPROGRESS)
+		return; /* kept in its stop until a breakpoint step-over ends */
+	if (r < 0) {
 		/* Gone: its exit or death comes next. */
 		s->kind = STOP_NONE;
 		t->state = TASK_RUNNING;
@@ -505,12 +509,15 @@ task_handle_clone(struct utrace_task *t, int event)
 	engine_follow(t, child);
 	r.child = utrace_task_get(child);
 	engine_report(t, &r);
-	if (list_empty(&child->engines) && r.kind != UTRACE_CLONE_THREAD)
-		debug_forget_child(t, child);
-	if (list_empty(&child->engines))
+	if (child->early_dead) {
+		task_death(child, child->status);
+	} else if (list_empty(&child->engines)) {
+		if (r.kind != UTRACE_CLONE_THREAD)
+			debug_forget_child(t, child);
 		task_detach_ptrace(child);
-	else
+	} else {
 		task_maybe_resume(child);
+	}
 	utrace_task_put(r.child);
 }
 
@@ -868,7 +875,10 @@ task_death(struct utrace_task *t, int status)
 	engine_report_death(t, status, group_dead);
 	t->state = TASK_DEAD;
 	debug_death(t);
-	task_orphans_of(t);
+	/* Only a whole process dies mid-clone (by a fatal signal); one
+	 * thread's exit orphans nobody. */
+	if (group_dead)
+		task_orphans_of(t);
 
 	(void)pthread_mutex_lock(&u->lock);
 	atomic_store(&t->dead, true);
@@ -876,6 +886,25 @@ task_death(struct utrace_task *t, int status)
 	(void)pthread_mutex_unlock(&u->lock);
 	task_unhash(t);
 	utrace_task_put(t);
+}
+
+/*
+ * A final status.  A new thread can die before its parent's clone event
+ * was handled: it is kept, dead, until that event reports it.
+ */
+static void
+task_exited(struct utrace *u, struct utrace_task *t, pid_t tid, int status)
+{
+	if (t && (t->parent_seen || t->state != TASK_NEW)) {
+		task_death(t, status);
+		return;
+	}
+	if (!t)
+		t = task_new(u, tid, 0);
+	if (!t)
+		return;
+	t->early_dead = true;
+	t->status = status;
 }
 
 void
@@ -886,16 +915,13 @@ task_handle_status(struct utrace *u, const siginfo_t *si)
 
 	switch (si->si_code) {
 	case CLD_EXITED:
-		if (t)
-			task_death(t, (st & 0xff) << 8);
+		task_exited(u, t, si->si_pid, (st & 0xff) << 8);
 		return;
 	case CLD_KILLED:
-		if (t)
-			task_death(t, st & 0x7f);
+		task_exited(u, t, si->si_pid, st & 0x7f);
 		return;
 	case CLD_DUMPED:
-		if (t)
-			task_death(t, (st & 0x7f) | WCOREFLAG);
+		task_exited(u, t, si->si_pid, (st & 0x7f) | WCOREFLAG);
 		return;
 	case CLD_TRAPPED:
 		break;
@@ -1020,10 +1046,18 @@ task_shutdown(struct utrace *u)
 						   node);
 		bool kill_it = ((t->spawned && t->kill_on_free) || t->seccomp) &&
 			       t->state != TASK_DEAD;
+		/* Detaching the engines below may detach and unhash it. */
+		bool was_detached = t->state == TASK_DETACHED;
 		struct list_head *epos;
 		struct list_head *etmp;
 
 		utrace_task_get(t);
+		if (t->early_dead) {
+			/* Its parent's clone event never came. */
+			task_unhash(t);
+			utrace_task_put(t);
+			continue;
+		}
 		if (kill_it) {
 			/* Kept traced until it dies, resumed from any stop,
 			 * reported to nobody. */
@@ -1037,9 +1071,9 @@ task_shutdown(struct utrace *u)
 						 node));
 		if (kill_it)
 			task_maybe_resume(t);
-		else if (t->state == TASK_DETACHED)
+		else if (was_detached)
 			task_unhash(t); /* a spawned child: the host's now */
-		else
+		else if (t->state != TASK_DETACHED)
 			task_detach_ptrace(t);
 		utrace_task_put(t);
 	}

@@ -141,6 +141,7 @@ struct utrace_task {
 	int64_t abort_rval;
 	bool parent_seen;	/* new child: the parent's event arrived */
 	bool first_stop_seen;	/* new child: its attach stop arrived */
+	bool early_dead;	/* died before its parent's clone event */
 	bool exit_seen;		/* its exit stop came */
 	int exit_status;
 	struct debug_task *debug; /* debug.c: registers, breakpoints */

@@ -1139,3 +1139,161 @@ test_on_thread(void *(*fn)(void *), void *arg)
 	ck_assert_msg(r == 0, "pthread_join: %s", strerror(r));
 	return ret;
 }
+
+/* ---- process trees ---------------------------------------------------- */
+
+struct control_call {
+	struct utrace_task *task;
+	struct utrace_engine *engine;
+	enum utrace_resume_action action;
+	int rc;
+};
+
+static void *
+control_thread(void *arg)
+{
+	struct control_call *c = arg;
+
+	c->rc = utrace_control(c->task, c->engine, c->action);
+	return NULL;
+}
+
+int
+test_control_from_thread(struct utrace_task *task, struct utrace_engine *engine,
+                         enum utrace_resume_action action)
+{
+	struct control_call c = { task, engine, action, 12345 };
+
+	test_on_thread(control_thread, &c);
+	return c.rc;
+}
+
+long
+test_tracer_pid(pid_t tid)
+{
+	char path[64];
+	char line[256];
+	long tracer = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer;
+}
+
+char
+test_wait_state(pid_t tid, const char *states)
+{
+	struct timespec start;
+	struct timespec now;
+	struct timespec pause = { 0, 1000000 };
+	int ms = test_wait_ms();
+	char state;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		state = test_proc_state(tid);
+		if (strchr(states, state))
+			return state;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+		            (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    ms)
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+}
+
+pid_t
+test_fork_helper(const char *name, ...)
+{
+	char *argv[64];
+	const char *arg;
+	va_list ap;
+	pid_t pid;
+	size_t n = 0;
+
+	argv[n++] = (char *)test_fmt("%s", test_helper(name));
+	va_start(ap, name);
+	while ((arg = va_arg(ap, const char *))) {
+		ck_assert(n < 63);
+		argv[n++] = (char *)arg;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_msg(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	test_track_pid(pid);
+	return pid;
+}
+
+int
+test_reap(pid_t pid)
+{
+	int status = -1;
+	pid_t r;
+
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	ck_assert_msg(r == pid, "waitpid(%d): %d (%s)", (int)pid, (int)r,
+	              r < 0 ? strerror(errno) : "");
+	return status;
+}
+
+size_t
+test_thread_states(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d)) && n + 1 < size) {
+			if (de->d_name[0] == '.')
+				continue;
+			out[n++] = test_proc_state((pid_t)atoi(de->d_name));
+		}
+		closedir(d);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+void
+test_expect_quiet(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec start;
+	struct timespec now;
+	long left;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = ms - ((now.tv_sec - start.tv_sec) * 1000 +
+		             (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (left <= 0)
+			return;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(r == 0, "fd %d became readable (the tracee ran)",
+		              fd);
+		return;
+	}
+}

@@ -274,4 +274,42 @@ int test_drop_privileges(void);
 /* Run @fn(@arg) on a new thread and join it. */
 void *test_on_thread(void *(*fn)(void *), void *arg);
 
+/* ---- process trees ---------------------------------------------------- */
+
+/* Base of the argument of tracee-ops' marker:N call (getpgid). */
+#define TEST_MARKER 0x40000000L
+
+/* utrace_control() made from a new host thread; returns its result. */
+int test_control_from_thread(struct utrace_task *task,
+                             struct utrace_engine *engine,
+                             enum utrace_resume_action action);
+
+/* TracerPid of /proc/<tid>/status, or -1 if the thread is gone. */
+long test_tracer_pid(pid_t tid);
+
+/*
+ * Wait (bounded) until the state letter of @tid is one of @states ('?'
+ * matches a thread that is gone).  For states no event announces (a task
+ * blocking in 'D', a zombie 'Z'): it polls /proc.  Returns the state seen
+ * if it matched, else 0.
+ */
+char test_wait_state(pid_t tid, const char *states);
+
+/*
+ * Fork and execute helper @name with the arguments (NULL-terminated),
+ * untraced, as a child of the test (PR_SET_PDEATHSIG SIGKILL, tracked for
+ * the fixture); returns its pid.
+ */
+pid_t test_fork_helper(const char *name, ...);
+
+/* waitpid() for a child of the test; returns the status. */
+int test_reap(pid_t pid);
+
+/* The state letters of every thread of @pid (NUL-terminated, at most
+ * @size - 1 of them), from /proc/<pid>/task; returns how many. */
+size_t test_thread_states(pid_t pid, char *out, size_t size);
+
+/* Assert that nothing can be read from @fd for @ms milliseconds. */
+void test_expect_quiet(int fd, int ms);
+
 #endif /* UTRACE_TEST_COMMON_H */

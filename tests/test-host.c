@@ -9,11 +9,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <utrace/utrace.h>
@@ -470,6 +473,138 @@ START_TEST(free_detaches_on_request)
 }
 END_TEST
 
+/* ---- a host thread that steals a stop ------------------------------- */
+
+struct log_capture {
+	pthread_mutex_t lock;
+	char text[8192];
+	size_t len;
+	int warnings;
+};
+
+static void
+capture_log(int priority, const char *format, va_list ap, void *data)
+{
+	struct log_capture *c = data;
+	char line[512];
+	int n;
+
+	n = vsnprintf(line, sizeof(line), format, ap);
+	if (n < 0)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (priority <= LOG_WARNING)
+		c->warnings++;
+	c->len += (size_t)snprintf(c->text + c->len, sizeof(c->text) - c->len,
+	                           "<%d> %s\n", priority, line);
+	if (c->len >= sizeof(c->text))
+		c->len = sizeof(c->text) - 1;
+	pthread_mutex_unlock(&c->lock);
+}
+
+struct thief {
+	pid_t tid;
+	long attempts;
+	siginfo_t si;
+	bool stole;
+};
+
+/*
+ * What utrace(7) forbids: a wait of another thread for a tracee, tried
+ * until it takes a stop (bounded by half the test's wait).
+ */
+static void *
+steal_stop(void *arg)
+{
+	struct thief *t = arg;
+
+	struct timespec start;
+	struct timespec now;
+	long ms = test_wait_ms() / 2;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (t->attempts = 0;; t->attempts++) {
+		memset(&t->si, 0, sizeof(t->si));
+		if (waitid(P_PID, (id_t)t->tid, &t->si,
+		           WSTOPPED | __WALL | WNOHANG) == 0 &&
+		    t->si.si_pid == t->tid) {
+			t->stole = true;
+			break;
+		}
+		if (t->attempts % 1024)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+		            (now.tv_nsec - start.tv_nsec) / 1000000 >
+		    ms)
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * A host thread consumes one of the tracee's stops with its own waitid().
+ * The library finds the task in a ptrace stop it believes running (its
+ * once-a-second sweep), handles the stop, and warns in its log; the
+ * tracee completes with its output and status intact.
+ */
+START_TEST(stolen_stop_recovered)
+{
+	struct log_capture cap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct thief thief = { 0 };
+	struct utrace *u;
+	pid_t pid;
+	int ctl[2];
+	int rep[2];
+	int status;
+
+	u = test_new(NULL);
+	ck_assert_int_eq(utrace_set_log_fn(u, capture_log, &cap), 0);
+	test_pipe(ctl, 0);
+	test_pipe(rep, 1);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]),
+	                  test_fmt("spin:%d", ctl[0]), "ppids:100", "exit:7",
+	                  NULL);
+	test_close(ctl[0]);
+	test_close(rep[1]);
+	pid = utrace_task_tid(task);
+	t1 = test_engine_new(1, count_getppid);
+	t1->quiet = true;
+	e1 = test_attach(task, t1, UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH));
+	test_start(task);
+	wait_hits(t1, 3);
+
+	thief.tid = pid;
+	test_on_thread(steal_stop, &thief);
+	ck_assert_msg(thief.stole, "no stop stolen in %ld attempts",
+	              thief.attempts);
+	ck_assert_msg(thief.si.si_code == CLD_TRAPPED,
+	              "stole si_code %d status %#x", thief.si.si_code,
+	              thief.si.si_status);
+
+	/* The tracee makes progress again (the sweep found it) ... */
+	wait_hits(t1, 20);
+	ck_assert_int_eq(write(ctl[1], "x", 1), 1);
+	test_close(ctl[1]);
+	/* ... and completes intact. */
+	status = test_wait(task);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 7,
+	              "status %#x", status);
+	ck_assert_str_eq(test_read_all(rep[0]), "spin\nppids 100\n");
+	pthread_mutex_lock(&cap.lock);
+	ck_assert_msg(
+		cap.warnings >= 1 && strstr(cap.text, test_fmt("%d", (int)pid)),
+		"no warning about task %d in the log:\n%s", (int)pid, cap.text);
+	pthread_mutex_unlock(&cap.lock);
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	test_free(u);
+}
+END_TEST
+
 static Suite *
 host_suite(void)
 {
@@ -487,6 +622,8 @@ host_suite(void)
 	tcase_add_loop_test(tc, free_kills_spawned, FREE_RUNNING,
 	                    FREE_NEVER_STARTED + 1);
 	tcase_add_test(tc, free_detaches_on_request);
+	tc = test_tcase(s, "steal");
+	tcase_add_test(tc, stolen_stop_recovered);
 	return s;
 }
 

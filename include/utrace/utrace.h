@@ -53,6 +53,7 @@ enum utrace_event_bit {
 	UTRACE_EVENT_BIT_SIGNAL_TERM = 11,
 	UTRACE_EVENT_BIT_SIGNAL_CORE = 12,
 	UTRACE_EVENT_BIT_JCTL = 13,
+	UTRACE_EVENT_BIT_BREAKPOINT = 14,
 };
 
 #define UTRACE_EVENT(name) (1ull << UTRACE_EVENT_BIT_##name)
@@ -62,7 +63,7 @@ enum utrace_event_bit {
 	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) | \
 	 UTRACE_EVENT(SIGNAL_STOP) | UTRACE_EVENT(SIGNAL_TERM) | \
 	 UTRACE_EVENT(SIGNAL_CORE))
-#define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_JCTL + 1)) - 1)
+#define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_BREAKPOINT + 1)) - 1)
 
 /*
  * Resume actions, most restrictive first.  Several engines' answers merge
@@ -184,6 +185,10 @@ struct utrace_syscall {
  * report_death: @status as waitpid(2) gives it; @group_dead is true when
  *   no other thread of the process is traced in this context.
  * report_reap: the last callback of the engine on @task.
+ * report_breakpoint: @task ran into the breakpoint at @addr, which this
+ *   engine owns (see utrace_bp_insert(); UTRACE_EVENT(BREAKPOINT)); the
+ *   program counter is @addr again, the instruction there not yet
+ *   executed.  Other engines get only report_quiesce().
  */
 struct utrace_engine_ops {
 	size_t size;
@@ -220,6 +225,10 @@ struct utrace_engine_ops {
 	void (*report_reap)(struct utrace_engine *engine,
 			    struct utrace_task *task, void *data);
 	void (*release)(void *data);
+	uint32_t (*report_breakpoint)(uint32_t action,
+				      struct utrace_engine *engine,
+				      struct utrace_task *task, uint64_t addr,
+				      void *data);
 };
 
 /* Flags of struct utrace_opts. */
@@ -627,6 +636,215 @@ const char *utrace_syscall_name(uint32_t arch, int64_t nr);
  * Return: 0; -EINVAL bad argument; -ENOENT no such call on @arch.
  */
 int utrace_syscall_lookup(uint32_t arch, const char *name, int64_t *ret_nr);
+
+/*
+ * Debugging: registers (see also <utrace/regs.h>), memory, breakpoints and
+ * stack traces.
+ *
+ * Calls that need the task in a ptrace stop (registers, stack traces)
+ * return -EBUSY otherwise: call them from a callback of the task, or while
+ * an engine holds it (UTRACE_STOP).  Memory and breakpoint calls also work
+ * on a running task.
+ */
+
+/**
+ * utrace_task_read_pc() - read the program counter of a stopped task
+ * @task: the task
+ * @ret_pc: the address of the next instruction to execute
+ *
+ * The value comes from the stop's copy of the registers, see
+ * utrace_task_read_regs().
+ *
+ * Context: any thread, also from a callback; the task must be in a ptrace
+ * stop.
+ * Return: 0; -EINVAL bad argument; -ESRCH task dead or no longer traced;
+ * -EBUSY the task is not in a ptrace stop; -EOPNOTSUPP architecture not
+ * supported.
+ */
+int utrace_task_read_pc(struct utrace_task *task, uint64_t *ret_pc);
+
+/**
+ * utrace_task_write_pc() - set the program counter of a stopped task
+ * @task: the task
+ * @pc: where it goes on when it resumes
+ *
+ * Context: as utrace_task_read_pc().
+ * Return: as utrace_task_read_pc().
+ */
+int utrace_task_write_pc(struct utrace_task *task, uint64_t pc);
+
+/**
+ * utrace_task_read_sp() - read the stack pointer of a stopped task
+ * @task: the task
+ * @ret_sp: the stack pointer
+ *
+ * Context: as utrace_task_read_pc().
+ * Return: as utrace_task_read_pc().
+ */
+int utrace_task_read_sp(struct utrace_task *task, uint64_t *ret_sp);
+
+/**
+ * utrace_task_read_mem() - read the memory of a task's process
+ * @task: any traced thread of the process
+ * @addr: the first address
+ * @buf: where to store the bytes
+ * @len: how many to read
+ * @ret_len: how many were read: less than @len when the range runs into
+ *           memory that cannot be read (an unmapped page)
+ *
+ * Reads with process_vm_readv(2), and through /proc/<tid>/mem what that
+ * cannot read.  Breakpoints of the library are invisible: their addresses
+ * read as the original bytes.  The task need not be stopped; reading a
+ * running process is racy by nature.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0 (also for a short read); -EINVAL bad argument; -ESRCH task
+ * dead or no longer traced; -EFAULT not even the first byte could be
+ * read; -ENOMEM.
+ */
+int utrace_task_read_mem(struct utrace_task *task, uint64_t addr, void *buf,
+			 size_t len, size_t *ret_len);
+
+/**
+ * utrace_task_write_mem() - write the memory of a task's process
+ * @task: any traced thread of the process
+ * @addr: the first address
+ * @buf: the bytes
+ * @len: how many to write
+ * @ret_len: how many were written (less than @len when the range runs into
+ *           memory that cannot be written)
+ *
+ * Writes with process_vm_writev(2); read-only pages (program text) through
+ * /proc/<tid>/mem, which the kernel lets a tracer write.  Writing over a
+ * breakpoint changes the original byte the breakpoint will restore; the
+ * breakpoint stays.  The task need not be stopped.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0 (also for a short write); -EINVAL bad argument; -ESRCH task
+ * dead or no longer traced; -EFAULT not even the first byte could be
+ * written; -ENOMEM.
+ */
+int utrace_task_write_mem(struct utrace_task *task, uint64_t addr,
+			  const void *buf, size_t len, size_t *ret_len);
+
+/**
+ * utrace_task_read_string() - read a NUL-terminated string
+ * @task: any traced thread of the process
+ * @addr: where the string starts
+ * @buf: where to store it, always NUL-terminated on success
+ * @size: room in @buf, at least 1
+ * @ret_len: the length stored, without the NUL
+ *
+ * Reads up to the string's NUL, never more than @size - 1 bytes, and never
+ * past the page where the NUL is.  A longer string is cut to @size - 1
+ * bytes and the call returns 1.
+ *
+ * Context: any thread, also from a callback.
+ * Return: 0 the whole string; 1 truncated; -EINVAL bad argument; -ESRCH
+ * task dead or no longer traced; -EFAULT the string starts, or runs
+ * without a NUL into, memory that cannot be read.
+ */
+int utrace_task_read_string(struct utrace_task *task, uint64_t addr, char *buf,
+			    size_t size, size_t *ret_len);
+
+/**
+ * utrace_bp_insert() - insert a software breakpoint
+ * @task: the engine's task; the breakpoint is set in its whole process
+ * @engine: the engine that owns the breakpoint
+ * @addr: the address of the first byte of an instruction
+ *
+ * Writes a breakpoint instruction (int3 on x86_64) at @addr, once per
+ * address however many engines insert one there; each owner counts.  When
+ * any traced thread of the process runs into it, the hit is reported in
+ * that thread, to its engines with UTRACE_EVENT(BREAKPOINT) that own the
+ * breakpoint: an engine owns it when it has the @engine's ops and data
+ * (the engine that inserted it, and the engines UTRACE_ATTACH_FOLLOW made
+ * from it or from the same origin).  When the thread resumes it executes
+ * the original instruction while the other threads of the process are
+ * held, so no thread misses the breakpoint and none sees it half-removed.
+ *
+ * The breakpoints of a process are gone after it calls exec; a new
+ * process made by fork that no engine follows loses them, one that is
+ * followed keeps them.  When the library detaches from a live thread of
+ * the process (its last engine gone, or utrace_free()), every breakpoint
+ * of the process is removed first: that thread would die of SIGTRAP on
+ * one.
+ *
+ * Context: any thread, also from a callback; the task may be running.
+ * Return: 0; -EINVAL bad argument, @engine not attached to @task, or the
+ * program has a breakpoint instruction of its own at @addr; -ESRCH engine
+ * detached or task dead; -EEXIST this engine (ops and data) has a
+ * breakpoint at @addr already; -EFAULT @addr cannot be written; -EBUSY
+ * a thread of the process is not traced by this context; -ENOMEM.
+ */
+int utrace_bp_insert(struct utrace_task *task, struct utrace_engine *engine,
+		     uint64_t addr);
+
+/**
+ * utrace_bp_remove() - remove a software breakpoint
+ * @task: the engine's task
+ * @engine: an owner of the breakpoint (same ops and data as the engine
+ *          that inserted it)
+ * @addr: its address
+ *
+ * Drops @engine's ownership; the original instruction is restored when
+ * the last owner goes.  A hit that was already on its way is swallowed.
+ *
+ * Context: any thread, also from a callback; the task may be running.
+ * Return: 0; -EINVAL bad argument or @engine not attached to @task;
+ * -ESRCH engine detached or task dead; -ENOENT no breakpoint of this
+ * engine at @addr.
+ */
+int utrace_bp_remove(struct utrace_task *task, struct utrace_engine *engine,
+		     uint64_t addr);
+
+/* Flags of struct utrace_frame. */
+enum utrace_frame_flags {
+	/* The frame of a signal handler's return (sigreturn trampoline). */
+	UTRACE_FRAME_SIGNAL = 1u << 0,
+};
+
+#define UTRACE_FRAME_NAME_MAX 256
+
+/*
+ * struct utrace_frame - one frame of a stack trace, innermost first.
+ * @pc:     the frame's program counter: for frame 0 where the task
+ *          stopped, for the others the return address
+ * @sp:     the frame's stack pointer
+ * @offset: @pc minus the start of the function, when @name is known
+ * @flags:  enum utrace_frame_flags
+ * @name:   the function's symbol name (from the symbol tables of the
+ *          mapped files), or "" when unknown; cut at
+ *          UTRACE_FRAME_NAME_MAX - 1 bytes
+ */
+struct utrace_frame {
+	uint64_t pc;
+	uint64_t sp;
+	uint64_t offset;
+	uint32_t flags;
+	char name[UTRACE_FRAME_NAME_MAX];
+};
+
+/**
+ * utrace_task_unwind() - stack trace of a stopped task
+ * @task: the task
+ * @frames: where to store the frames
+ * @max: room in @frames, at least 1
+ * @ret_n: how many frames were stored
+ *
+ * Unwinds with libunwind-ptrace from the task's registers at the stop
+ * (including what engines wrote to them); the trace ends at the outermost
+ * frame, at @max frames, or where unwinding fails.
+ *
+ * Context: any thread, also from a callback; the task must be in a ptrace
+ * stop.  Reads the task's memory and the files it maps: may take a few
+ * milliseconds, during which no other tracee is served.
+ * Return: 0; -EINVAL bad argument; -ESRCH task dead or no longer traced;
+ * -EBUSY the task is not in a ptrace stop; -EIO not even the first frame
+ * could be read; -ENOMEM.
+ */
+int utrace_task_unwind(struct utrace_task *task, struct utrace_frame *frames,
+		       size_t max, size_t *ret_n);
 
 #ifdef __cplusplus
 }

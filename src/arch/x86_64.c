@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* x86_64: the syscall ABI in registers, for both the 64-bit and the
- * int 0x80 (i386) entry. */
+ * int 0x80 (i386) entry; registers, breakpoints and traps for the
+ * debugger support. */
 #include "config.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <linux/audit.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <ucontext.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 
+#include "debug-private.h"
 #include "utrace-private.h"
 
 int
@@ -118,4 +124,205 @@ arch_wait_abort(void *ucontext)
 	if (ip >= (greg_t)(uintptr_t)arch_wait_begin &&
 	    ip < (greg_t)(uintptr_t)arch_wait_end)
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)arch_wait_skip;
+}
+
+/* ---- debugger support ------------------------------------------------- */
+
+_Static_assert(sizeof(struct utrace_regs) == sizeof(struct user_regs_struct),
+	       "struct utrace_regs must match struct user_regs_struct");
+_Static_assert(offsetof(struct utrace_regs, rip) ==
+		       offsetof(struct user_regs_struct, rip),
+	       "struct utrace_regs must match struct user_regs_struct");
+_Static_assert(offsetof(struct utrace_regs, gs) ==
+		       offsetof(struct user_regs_struct, gs),
+	       "struct utrace_regs must match struct user_regs_struct");
+_Static_assert(sizeof(struct utrace_fpregs) ==
+		       sizeof(struct user_fpregs_struct),
+	       "struct utrace_fpregs must match struct user_fpregs_struct");
+_Static_assert(offsetof(struct utrace_fpregs, xmm_space) ==
+		       offsetof(struct user_fpregs_struct, xmm_space),
+	       "struct utrace_fpregs must match struct user_fpregs_struct");
+
+int
+arch_regs_fetch(pid_t tid, struct utrace_regs *ret)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, tid, 0, &regs) < 0)
+		return -errno;
+	memcpy(ret, &regs, sizeof(regs));
+	return 0;
+}
+
+int
+arch_regs_store(pid_t tid, const struct utrace_regs *regs)
+{
+	struct user_regs_struct r;
+
+	memcpy(&r, regs, sizeof(r));
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+arch_fpregs_fetch(pid_t tid, struct utrace_fpregs *ret)
+{
+	struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
+
+	if (ptrace(PTRACE_GETREGSET, tid, NT_PRFPREG, &iov) < 0)
+		return -errno;
+	if (iov.iov_len != sizeof(*ret))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+int
+arch_fpregs_store(pid_t tid, const struct utrace_fpregs *fpregs)
+{
+	struct iovec iov = { .iov_base = (void *)fpregs,
+			     .iov_len = sizeof(*fpregs) };
+
+	if (ptrace(PTRACE_SETREGSET, tid, NT_PRFPREG, &iov) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+arch_xstate_read(pid_t tid, void *buf, size_t size, size_t *ret_len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+
+	if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
+		return errno == EINVAL || errno == ENODEV ? -EOPNOTSUPP
+							  : -errno;
+	*ret_len = iov.iov_len;
+	return 0;
+}
+
+uint64_t
+arch_regs_pc(const struct utrace_regs *regs)
+{
+	return regs->rip;
+}
+
+void
+arch_regs_set_pc(struct utrace_regs *regs, uint64_t pc)
+{
+	regs->rip = pc;
+}
+
+uint64_t
+arch_regs_sp(const struct utrace_regs *regs)
+{
+	return regs->rsp;
+}
+
+/*
+ * Whether @a and @b are the same moment of the same thread: rt_sigreturn
+ * restores every general register, so a context a signal interrupted
+ * comes back identical.  Flags and orig_rax may differ.
+ */
+bool
+arch_regs_same_context(const struct utrace_regs *a, const struct utrace_regs *b)
+{
+	return a->rip == b->rip && a->rsp == b->rsp && a->rax == b->rax &&
+	       a->rbx == b->rbx && a->rcx == b->rcx && a->rdx == b->rdx &&
+	       a->rsi == b->rsi && a->rdi == b->rdi && a->rbp == b->rbp &&
+	       a->r8 == b->r8 && a->r9 == b->r9 && a->r10 == b->r10 &&
+	       a->r11 == b->r11 && a->r12 == b->r12 && a->r13 == b->r13 &&
+	       a->r14 == b->r14 && a->r15 == b->r15;
+}
+
+/*
+ * The changes engines made to the syscall of the stop (@sc against @orig,
+ * what the stop showed), applied to @regs; unchanged fields leave the
+ * registers as they are, so that register writes of other engines stay.
+ */
+void
+arch_regs_apply_syscall(struct utrace_regs *regs,
+			const struct utrace_syscall *sc,
+			const struct utrace_syscall *orig, bool entry,
+			bool abort)
+{
+	static const size_t abi64[6] = {
+		offsetof(struct utrace_regs, rdi),
+		offsetof(struct utrace_regs, rsi),
+		offsetof(struct utrace_regs, rdx),
+		offsetof(struct utrace_regs, r10),
+		offsetof(struct utrace_regs, r8),
+		offsetof(struct utrace_regs, r9),
+	};
+	static const size_t abi32[6] = {
+		offsetof(struct utrace_regs, rbx),
+		offsetof(struct utrace_regs, rcx),
+		offsetof(struct utrace_regs, rdx),
+		offsetof(struct utrace_regs, rsi),
+		offsetof(struct utrace_regs, rdi),
+		offsetof(struct utrace_regs, rbp),
+	};
+	const size_t *abi = sc->arch == AUDIT_ARCH_I386 ? abi32 : abi64;
+
+	if (!entry) {
+		if (sc->rval != orig->rval)
+			regs->rax = (uint64_t)sc->rval;
+		return;
+	}
+	if (abort) {
+		/* A skipped call returns what rax holds. */
+		regs->orig_rax = (uint64_t)-1;
+		regs->rax = (uint64_t)sc->rval;
+	} else if (sc->nr != orig->nr) {
+		regs->orig_rax = (uint64_t)sc->nr;
+	}
+	for (size_t i = 0; i < 6; i++)
+		if (sc->args[i] != orig->args[i])
+			memcpy((char *)regs + abi[i], &sc->args[i],
+			       sizeof(uint64_t));
+}
+
+/* int3: the trap leaves the program counter one byte past it. */
+const uint8_t arch_bp_insn = 0xcc;
+const uint64_t arch_bp_pc_after = 1;
+
+/* syscall, int 0x80, sysenter */
+bool
+arch_insn_is_syscall(const uint8_t *insn, size_t len)
+{
+	if (len < 2)
+		return false;
+	return (insn[0] == 0x0f && insn[1] == 0x05) ||
+	       (insn[0] == 0xcd && insn[1] == 0x80) ||
+	       (insn[0] == 0x0f && insn[1] == 0x34);
+}
+
+/* The signal return trampoline of the C libraries: mov $15, %rax;
+ * syscall (rt_sigreturn). */
+bool
+arch_is_sigreturn(const uint8_t *code, size_t len)
+{
+	static const uint8_t seq[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00,
+				       0x00, 0x00, 0x0f, 0x05 };
+
+	return len >= sizeof(seq) && memcmp(code, seq, sizeof(seq)) == 0;
+}
+
+/* int3 raises SIGTRAP with SI_KERNEL; TRAP_BRKPT is the generic code. */
+bool
+arch_trap_is_bp(int si_code)
+{
+	return si_code == SI_KERNEL || si_code == TRAP_BRKPT;
+}
+
+/*
+ * The trap of a completed step: TRAP_TRACE after an instruction,
+ * TRAP_BRKPT after a system call instruction, TRAP_UNK (the ptrace_notify
+ * of signal delivery) at the first instruction of a handler.  Not
+ * SI_KERNEL (an int3 of the program) nor TRAP_HWBKPT (a watchpoint).
+ */
+bool
+arch_trap_is_step(int si_code)
+{
+	return si_code == TRAP_TRACE || si_code == TRAP_BRKPT ||
+	       si_code == TRAP_BRANCH || si_code == TRAP_UNK;
 }
