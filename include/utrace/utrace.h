@@ -13,6 +13,11 @@
  * - Such calls return -ECHILD when made in a forked child of the host.
  * - Handles (tasks, engines) must not be used after utrace_free() of
  *   their context, except for their _put.
+ * - While it traces, the tracer thread gets the wake-up signal once a
+ *   second (a sweep for stops another wait of the host took).  The
+ *   handler has SA_RESTART: a callback's blocking call is restarted, but
+ *   calls the kernel never restarts (poll, nanosleep, ...) can fail with
+ *   EINTR inside callbacks.
  * - Compiled as strict C99, <signal.h> needs _POSIX_C_SOURCE (for
  *   siginfo_t) defined before this header.
  */
@@ -633,7 +638,8 @@ const char *utrace_syscall_name(uint32_t arch, int64_t nr);
  * @ret_nr: the number
  *
  * Context: any thread.
- * Return: 0; -EINVAL bad argument; -ENOENT no such call on @arch.
+ * Return: 0; -EINVAL bad argument; -ENOENT no such call on @arch, or an
+ * architecture the library has no table for.
  */
 int utrace_syscall_lookup(uint32_t arch, const char *name, int64_t *ret_nr);
 
