@@ -560,7 +560,10 @@ do_control(struct utrace *u, void *arg)
 		return -EINPROGRESS;
 	case UTRACE_DETACH:
 		engine_detach(e);
-		return t->detach_pending ? -EINPROGRESS : 0;
+		/* A new child has not run yet: it is detached at its first
+		 * stop, before it runs. */
+		return t->detach_pending && t->state != TASK_NEW ? -EINPROGRESS
+								 : 0;
 	case UTRACE_RESUME:
 		e->holding = false;
 		task_maybe_resume(t);

@@ -32,7 +32,7 @@ spawn_loop(struct utrace *u, int rep_w, bool seccomp, bool fork_child)
 	struct utrace_spawn_opts opts = {
 		.size = sizeof(opts),
 		.flags = UTRACE_SPAWN_EXITKILL |
-			 (seccomp ? UTRACE_SPAWN_SECCOMP : 0),
+		         (seccomp ? UTRACE_SPAWN_SECCOMP : 0),
 		.seccomp_nrs = only_openat,
 		.n_seccomp_nrs = 1,
 	};
@@ -61,13 +61,13 @@ static void
 parse_loop(const char *line, long *nvcsw, int *r, int *err)
 {
 	ck_assert_msg(sscanf(line, "loop %ld %d %d", nvcsw, r, err) == 3,
-		      "tracee said '%s'", line);
+	              "tracee said '%s'", line);
 }
 
 static uint32_t
 deny_openat(struct test_engine *te, struct utrace_engine *engine,
-	    struct utrace_task *task, const struct test_ev *ev, void *payload,
-	    uint32_t ret)
+            struct utrace_task *task, const struct test_ev *ev, void *payload,
+            uint32_t ret)
 {
 	struct utrace_syscall *sc = payload;
 
@@ -104,25 +104,22 @@ START_TEST(set_syscalls_limits_reports)
 	test_engine_only(t2, SYS_getppid, SYS_openat);
 	e1 = test_attach(task, t1, EVENTS);
 	e2 = test_attach(task, t2, EVENTS);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 0);
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, only_openat, 1),
+		0);
 	test_start(task);
 	ck_assert_int_eq(test_wait(task), 0);
 	parse_loop(test_read_all(rep[0]), &nvcsw, &r, &err);
 	ck_assert_int_eq(r, 0);
 
 	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, TEST_ANY),
-			  test_log_count(log, 1, EV_SYSCALL_ENTRY,
-					 SYS_openat));
+	                  test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat));
 	ck_assert_uint_ge(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat),
-			  1);
-	ck_assert_uint_ge(test_log_count(log, 2, EV_SYSCALL_ENTRY,
-					 SYS_getppid),
-			  LOOPS);
-	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY,
-					 SYS_getppid),
-			  0);
+	                  1);
+	ck_assert_uint_ge(test_log_count(log, 2, EV_SYSCALL_ENTRY, SYS_getppid),
+	                  LOOPS);
+	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_getppid),
+	                  0);
 	/* Every call still stops: engine 2 wants them all. */
 	ck_assert_int_ge(nvcsw, LOOPS);
 	utrace_engine_put(e1);
@@ -148,28 +145,25 @@ START_TEST(set_syscalls_errors)
 	test_close(rep[1]);
 	t1 = test_engine_new(1, NULL);
 	e1 = test_attach(task, t1, EVENTS);
-	ck_assert_int_eq(utrace_set_syscalls(NULL, e1, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 -EINVAL);
+	ck_assert_int_eq(
+		utrace_set_syscalls(NULL, e1, TEST_AUDIT_ARCH, only_openat, 1),
+		-EINVAL);
 	ck_assert_int_eq(utrace_set_syscalls(task, NULL, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 -EINVAL);
+	                                     only_openat, 1),
+	                 -EINVAL);
 	ck_assert_int_eq(utrace_set_syscalls(task, e1, 0x1234, only_openat, 1),
-			 -EINVAL);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, bad,
-					     1),
-			 -EINVAL);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, neg,
-					     1),
-			 -EINVAL);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, NULL,
-					     0),
-			 0);
+	                 -EINVAL);
+	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, bad, 1),
+	                 -EINVAL);
+	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, neg, 1),
+	                 -EINVAL);
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, NULL, 0), 0);
 	test_start(task);
 	ck_assert_int_eq(test_wait(task), 0);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 -ESRCH);
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, only_openat, 1),
+		-ESRCH);
 	(void)test_read_all(rep[0]);
 	utrace_engine_put(e1);
 	utrace_task_put(task);
@@ -228,9 +222,9 @@ START_TEST(seccomp_only_listed_calls_stop)
 	}
 	t1 = test_engine_new(1, _i ? deny_openat : NULL);
 	e1 = test_attach(task, t1, EVENTS);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 0);
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, only_openat, 1),
+		0);
 	test_start(task);
 	ck_assert_int_eq(test_wait(task), 0);
 	parse_loop(test_read_all(rep[0]), &nvcsw, &r, &err);
@@ -244,19 +238,18 @@ START_TEST(seccomp_only_listed_calls_stop)
 	}
 	/* Entry and exit of every openat, nothing else. */
 	ck_assert_uint_ge(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat),
-			  1);
+	                  1);
 	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat),
-			  test_log_count(log, 1, EV_SYSCALL_EXIT, SYS_openat));
+	                  test_log_count(log, 1, EV_SYSCALL_EXIT, SYS_openat));
 	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, TEST_ANY),
-			  test_log_count(log, 1, EV_SYSCALL_ENTRY,
-					 SYS_openat));
+	                  test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat));
 	if (_i) {
 		size_t n = test_log_n(log);
 		long last = -1;
 
 		for (size_t k = 0; k < n; k++)
 			if (test_ev_match(&log->ev[k], 1, EV_SYSCALL_EXIT,
-					  SYS_openat))
+			                  SYS_openat))
 				last = (long)k;
 		ck_assert_int_ge(last, 0);
 		ck_assert_int_eq(log->ev[last].rval, -EACCES);
@@ -296,24 +289,22 @@ START_TEST(seccomp_mixed_mode)
 	test_engine_only(t2, SYS_getppid, SYS_openat);
 	e1 = test_attach(task, t1, EVENTS);
 	e2 = test_attach(task, t2, EVENTS);
-	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH,
-					     only_openat, 1),
-			 0);
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, only_openat, 1),
+		0);
 	test_start(task);
 	ck_assert_int_eq(test_wait(task), 0);
 	parse_loop(test_read_all(rep[0]), &nvcsw, &r, &err);
 	ck_assert_int_eq(r, 0);
 	ck_assert_int_ge(nvcsw, LOOPS);
-	ck_assert_uint_ge(test_log_count(log, 2, EV_SYSCALL_ENTRY,
-					 SYS_getppid),
-			  LOOPS);
+	ck_assert_uint_ge(test_log_count(log, 2, EV_SYSCALL_ENTRY, SYS_getppid),
+	                  LOOPS);
 	/* Each openat is reported once per engine, not once more for its
 	 * seccomp stop. */
 	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat),
-			  test_log_count(log, 2, EV_SYSCALL_ENTRY,
-					 SYS_openat));
+	                  test_log_count(log, 2, EV_SYSCALL_ENTRY, SYS_openat));
 	ck_assert_uint_eq(test_log_count(log, 1, EV_SYSCALL_ENTRY, SYS_openat),
-			  test_log_count(log, 1, EV_SYSCALL_EXIT, SYS_openat));
+	                  test_log_count(log, 1, EV_SYSCALL_EXIT, SYS_openat));
 	utrace_engine_put(e1);
 	utrace_engine_put(e2);
 	utrace_task_put(task);
@@ -352,7 +343,7 @@ START_TEST(seccomp_never_detached)
 	test_start(task);
 	status = test_wait(task);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "status %#x (3: the child's openat failed)", status);
+	              "status %#x (3: the child's openat failed)", status);
 	parse_loop(test_read_all(rep[0]), &nvcsw, &r, &err);
 	ck_assert_int_eq(r, 0);
 	ck_assert_int_eq(err, 0);

@@ -60,7 +60,7 @@ main(int argc, char **argv)
 	r = openat(AT_FDCWD, argv[3], O_RDONLY);
 	e = r < 0 ? errno : 0;
 	len = snprintf(line, sizeof(line), "loop %ld %d %d\n", after - before,
-		       r < 0 ? -1 : 0, e);
+	               r < 0 ? -1 : 0, e);
 	if (write(fd, line, (size_t)len) != len)
 		return 4;
 	return 0;
