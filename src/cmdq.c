@@ -71,13 +71,13 @@ cmdq_run(struct utrace *u)
 
 	list_init(&todo);
 	(void)pthread_mutex_lock(&u->lock);
-	list_for_each_safe (pos, tmp, &u->cmds) {
+	list_for_each_safe(pos, tmp, &u->cmds) {
 		list_del(pos);
 		list_add_tail(pos, &todo);
 	}
 	(void)pthread_mutex_unlock(&u->lock);
 
-	list_for_each_safe (pos, tmp, &todo) {
+	list_for_each_safe(pos, tmp, &todo) {
 		struct cmd *c = list_entry(pos, struct cmd, node);
 		int ret = c->fn(u, c->arg);
 

@@ -12,11 +12,11 @@
 #include "utrace-private.h"
 
 /* A callback of @ops, or NULL if the caller's table is too short for it. */
-#define OPS_CB(ops, member)                                       \
+#define OPS_CB(ops, member)                                          \
 	((ops)->size >= offsetof(struct utrace_engine_ops, member) + \
-				sizeof((ops)->member)              \
-		 ? (ops)->member                                   \
-		 : NULL)
+	                         sizeof((ops)->member)               \
+	         ? (ops)->member                                     \
+	         : NULL)
 
 UTRACE_EXPORT struct utrace_engine *
 utrace_engine_get(struct utrace_engine *engine)
@@ -51,7 +51,7 @@ engine_cleanup(struct utrace_task *t)
 
 	if (t->in_pass)
 		return;
-	list_for_each_safe (pos, tmp, &t->engines) {
+	list_for_each_safe(pos, tmp, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		if (!e->detached)
@@ -77,9 +77,10 @@ engine_detach(struct utrace_engine *e)
 
 bool
 engine_wants_syscall(const struct utrace_engine *e,
-		     const struct utrace_syscall *sc)
+                     const struct utrace_syscall *sc)
 {
-	return !e->sys || e->sys->arch != sc->arch || sysmap_has(e->sys, sc->nr);
+	return !e->sys || e->sys->arch != sc->arch ||
+	       sysmap_has(e->sys, sc->nr);
 }
 
 static bool
@@ -114,7 +115,7 @@ event_cb_present(const struct utrace_engine_ops *ops, uint64_t event)
 
 static uint32_t
 engine_call(struct utrace_engine *e, struct utrace_task *t,
-	    const struct report *r, uint32_t in)
+            const struct report *r, uint32_t in)
 {
 	const struct utrace_engine_ops *ops = e->ops;
 	struct stop *s = &t->stop;
@@ -126,12 +127,12 @@ engine_call(struct utrace_engine *e, struct utrace_task *t,
 		return ops->report_syscall_exit(in, e, t, &s->sc, e->data);
 	case UTRACE_EVENT(JCTL):
 		return ops->report_jctl(in, e, t, r->jctl_type, s->sig,
-					e->data);
+		                        e->data);
 	case UTRACE_EVENT(CLONE):
 		return ops->report_clone(in, e, t, r->kind, r->child, e->data);
 	case UTRACE_EVENT(EXEC):
 		return ops->report_exec(in, e, t, r->path, r->former_tid,
-					e->data);
+		                        e->data);
 	case UTRACE_EVENT(EXIT):
 		return ops->report_exit(in, e, t, r->status, e->data);
 	default:
@@ -141,7 +142,7 @@ engine_call(struct utrace_engine *e, struct utrace_task *t,
 
 static void
 engine_fold(struct utrace_engine *e, struct merge *m, uint32_t ret,
-	    bool has_disp)
+            bool has_disp)
 {
 	switch (resume_merge_fold(m, ret, has_disp)) {
 	case MERGE_HOLD:
@@ -187,7 +188,7 @@ engine_report(struct utrace_task *t, const struct report *r)
 			list_entry(pos, struct utrace_engine, node);
 		const struct utrace_engine_ops *ops = e->ops;
 		uint32_t (*quiesce)(uint32_t, struct utrace_engine *,
-				    struct utrace_task *, uint64_t, void *);
+		                    struct utrace_task *, uint64_t, void *);
 		bool want;
 
 		if (e->detached || e->seq > last_seq)
@@ -195,27 +196,27 @@ engine_report(struct utrace_task *t, const struct report *r)
 		if (e->holding)
 			resume_merge_held(&m);
 		quiesce = (e->events & UTRACE_EVENT(QUIESCE))
-				  ? OPS_CB(ops, report_quiesce)
-				  : NULL;
+		                  ? OPS_CB(ops, report_quiesce)
+		                  : NULL;
 		want = r->event && (e->events & r->event) &&
 		       event_cb_present(ops, r->event) &&
 		       (!(r->event & UTRACE_EVENT_SYSCALL) ||
-			engine_wants_syscall(e, &s->sc));
+		        engine_wants_syscall(e, &s->sc));
 		if (!quiesce && !want)
 			continue;
 
 		utrace_engine_get(e);
 		if (quiesce)
 			engine_fold(e, &m,
-				    quiesce(resume_merge_input(&m, r->flags), e,
-					    t, r->event, e->data),
-				    false);
+			            quiesce(resume_merge_input(&m, r->flags), e,
+			                    t, r->event, e->data),
+			            false);
 		if (want && !e->detached)
-			engine_fold(e, &m,
-				    engine_call(e, t, r,
-						resume_merge_input(&m,
-								   r->flags)),
-				    has_disp);
+			engine_fold(
+				e, &m,
+				engine_call(e, t, r,
+			                    resume_merge_input(&m, r->flags)),
+				has_disp);
 		utrace_engine_put(e);
 	}
 	s->disp = m.disp;
@@ -235,14 +236,14 @@ engine_report_death(struct utrace_task *t, int status, bool group_dead)
 	struct list_head *tmp;
 
 	t->in_pass++;
-	list_for_each (pos, &t->engines) {
+	list_for_each(pos, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		const struct utrace_engine_ops *ops = e->ops;
 		uint32_t (*quiesce)(uint32_t, struct utrace_engine *,
-				    struct utrace_task *, uint64_t, void *);
+		                    struct utrace_task *, uint64_t, void *);
 		void (*death)(struct utrace_engine *, struct utrace_task *, int,
-			      bool, void *);
+		              bool, void *);
 
 		if (e->detached || e->seq > last_seq || !reported)
 			continue;
@@ -251,16 +252,16 @@ engine_report_death(struct utrace_task *t, int status, bool group_dead)
 		utrace_engine_get(e);
 		if (quiesce && (e->events & UTRACE_EVENT(QUIESCE)))
 			(void)quiesce(UTRACE_RESUME, e, t, UTRACE_EVENT(DEATH),
-				      e->data);
+			              e->data);
 		if (death && (e->events & UTRACE_EVENT(DEATH)) && !e->detached)
 			death(e, t, status, group_dead, e->data);
 		utrace_engine_put(e);
 	}
-	list_for_each (pos, &t->engines) {
+	list_for_each(pos, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		void (*reap)(struct utrace_engine *, struct utrace_task *,
-			     void *) = OPS_CB(e->ops, report_reap);
+		             void *) = OPS_CB(e->ops, report_reap);
 
 		if (e->detached || e->seq > last_seq)
 			continue;
@@ -270,7 +271,7 @@ engine_report_death(struct utrace_task *t, int status, bool group_dead)
 		utrace_engine_put(e);
 	}
 	t->in_pass--;
-	list_for_each_safe (pos, tmp, &t->engines) {
+	list_for_each_safe(pos, tmp, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		e->detached = true;
@@ -293,7 +294,7 @@ ops_valid(const struct utrace_engine_ops *ops)
 /* A new engine holding only the attachment's reference. */
 struct utrace_engine *
 engine_create(struct utrace_task *t, const struct utrace_engine_ops *ops,
-	      void *data, bool follow)
+              void *data, bool follow)
 {
 	struct utrace_engine *e = calloc(1, sizeof(*e));
 
@@ -316,7 +317,7 @@ engine_follow(struct utrace_task *parent, struct utrace_task *child)
 {
 	struct list_head *pos;
 
-	list_for_each (pos, &parent->engines) {
+	list_for_each(pos, &parent->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		struct utrace_engine *ce;
@@ -363,14 +364,13 @@ do_attach(struct utrace *u, void *arg)
 	if (t->dying)
 		return -EALREADY;
 
-	list_for_each (pos, &t->engines) {
+	list_for_each(pos, &t->engines) {
 		e = list_entry(pos, struct utrace_engine, node);
 		if (e->detached)
 			continue;
 		if ((a->flags & UTRACE_ATTACH_MATCH_OPS) && e->ops != a->ops)
 			continue;
-		if ((a->flags & UTRACE_ATTACH_MATCH_DATA) &&
-		    e->data != a->data)
+		if ((a->flags & UTRACE_ATTACH_MATCH_DATA) && e->data != a->data)
 			continue;
 		match = e;
 		break;
@@ -384,8 +384,7 @@ do_attach(struct utrace *u, void *arg)
 	if ((a->flags & UTRACE_ATTACH_EXCLUSIVE) && match)
 		return -EEXIST;
 
-	e = engine_create(t, a->ops, a->data,
-			  a->flags & UTRACE_ATTACH_FOLLOW);
+	e = engine_create(t, a->ops, a->data, a->flags & UTRACE_ATTACH_FOLLOW);
 	if (!e)
 		return -ENOMEM;
 	a->engine = utrace_engine_get(e);
@@ -394,12 +393,12 @@ do_attach(struct utrace *u, void *arg)
 
 UTRACE_EXPORT int
 utrace_attach_task(struct utrace_task *task, int flags,
-		   const struct utrace_engine_ops *ops, void *data,
-		   struct utrace_engine **ret_engine)
+                   const struct utrace_engine_ops *ops, void *data,
+                   struct utrace_engine **ret_engine)
 {
 	const int known = UTRACE_ATTACH_MATCH_OPS | UTRACE_ATTACH_MATCH_DATA |
-			  UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
-			  UTRACE_ATTACH_FOLLOW;
+	                  UTRACE_ATTACH_CREATE | UTRACE_ATTACH_EXCLUSIVE |
+	                  UTRACE_ATTACH_FOLLOW;
 	struct attach_args a = {
 		.task = task, .flags = flags, .ops = ops, .data = data
 	};
@@ -410,8 +409,8 @@ utrace_attach_task(struct utrace_task *task, int flags,
 	assert_return(!(flags & ~known), -EINVAL);
 	assert_return(!(flags & UTRACE_ATTACH_CREATE) || ops, -EINVAL);
 	assert_return(!(flags & UTRACE_ATTACH_FOLLOW) ||
-			      (flags & UTRACE_ATTACH_CREATE),
-		      -EINVAL);
+	                      (flags & UTRACE_ATTACH_CREATE),
+	              -EINVAL);
 	assert_return(!(flags & UTRACE_ATTACH_MATCH_OPS) || ops, -EINVAL);
 	assert_return(!ops || ops_valid(ops), -EINVAL);
 
@@ -462,11 +461,11 @@ do_set_events(struct utrace *u, void *arg)
 
 UTRACE_EXPORT int
 utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
-		  uint64_t events)
+                  uint64_t events)
 {
-	struct events_args a = {
-		.task = task, .engine = engine, .events = events
-	};
+	struct events_args a = { .task = task,
+		                 .engine = engine,
+		                 .events = events };
 
 	assert_return(task, -EINVAL);
 	assert_return(engine, -EINVAL);
@@ -500,7 +499,7 @@ do_set_syscalls(struct utrace *u, void *arg)
 
 UTRACE_EXPORT int
 utrace_set_syscalls(struct utrace_task *task, struct utrace_engine *engine,
-		    uint32_t arch, const int64_t *nrs, size_t n)
+                    uint32_t arch, const int64_t *nrs, size_t n)
 {
 	struct syscalls_args a = { .task = task, .engine = engine };
 	int r;
@@ -510,7 +509,7 @@ utrace_set_syscalls(struct utrace_task *task, struct utrace_engine *engine,
 	assert_return(utrace_syscall_name(arch, 0), -EINVAL);
 	for (size_t i = 0; nrs && i < n; i++)
 		assert_return(nrs[i] >= 0 && nrs[i] < UTRACE_SYSCALL_MAX,
-			      -EINVAL);
+		              -EINVAL);
 	if (nrs) {
 		a.sys = calloc(1, sizeof(*a.sys));
 		if (!a.sys)
@@ -563,7 +562,7 @@ do_control(struct utrace *u, void *arg)
 		/* A new child has not run yet: it is detached at its first
 		 * stop, before it runs. */
 		return t->detach_pending && t->state != TASK_NEW ? -EINPROGRESS
-								 : 0;
+		                                                 : 0;
 	case UTRACE_RESUME:
 		e->holding = false;
 		task_maybe_resume(t);
@@ -594,11 +593,11 @@ do_control(struct utrace *u, void *arg)
 
 UTRACE_EXPORT int
 utrace_control(struct utrace_task *task, struct utrace_engine *engine,
-	       enum utrace_resume_action action)
+               enum utrace_resume_action action)
 {
-	struct control_args a = {
-		.task = task, .engine = engine, .action = action
-	};
+	struct control_args a = { .task = task,
+		                  .engine = engine,
+		                  .action = action };
 
 	assert_return(task, -EINVAL);
 	assert_return(engine, -EINVAL);

@@ -69,14 +69,14 @@ seccomp_filter_build(const struct sysmap *m, struct sock_fprog *prog)
 	f[i++] = stmt(BPF_LD | BPF_W | BPF_ABS, ARCH_OFF);
 	/* Another architecture: trace (jump to the last instruction). */
 	f[i++] = jump(BPF_JMP | BPF_JEQ | BPF_K, m->arch, 0,
-		      (unsigned char)(n + 2));
+	              (unsigned char)(n + 2));
 	f[i++] = stmt(BPF_LD | BPF_W | BPF_ABS, NR_OFF);
 	for (int64_t nr = 0; nr < UTRACE_SYSCALL_MAX; nr++) {
 		if (!sysmap_has(m, nr))
 			continue;
 		/* Match: jump over the rest and the ALLOW to the TRACE. */
 		f[i] = jump(BPF_JMP | BPF_JEQ | BPF_K, (unsigned int)nr,
-			    (unsigned char)(len - 2 - i), 0);
+		            (unsigned char)(len - 2 - i), 0);
 		i++;
 	}
 	f[i++] = stmt(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);

@@ -10,13 +10,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -31,7 +31,7 @@
 #error "NATIVE_AUDIT_ARCH unknown for this architecture"
 #endif
 
-#define SEIZE_OPTIONS                                                     \
+#define SEIZE_OPTIONS                                                       \
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
@@ -78,7 +78,7 @@ resolve_path(const char *file, char *const envp[], char *buf, size_t size)
 	while (*path) {
 		size_t len = strcspn(path, ":");
 		int n = snprintf(buf, size, "%.*s%s%s", (int)len, path,
-				 len ? "/" : "", file);
+		                 len ? "/" : "", file);
 
 		path += len + (path[len] == ':');
 		if (n < 0 || (size_t)n >= size)
@@ -94,7 +94,7 @@ resolve_path(const char *file, char *const envp[], char *buf, size_t size)
 /* The child, between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
 spawn_child(const char *path, const struct spawn_args *a, const int sync[2],
-	    const int err[2])
+            const int err[2])
 {
 	int sync_fd = sync[0];
 	int err_fd = err[1];
@@ -153,8 +153,8 @@ spawn_wait_exec(pid_t pid, int err_fd)
 	}
 }
 
-static int spawn_fork(struct utrace *u, struct spawn_args *a,
-		      const char *path, long options);
+static int spawn_fork(struct utrace *u, struct spawn_args *a, const char *path,
+                      long options);
 
 int
 spawn_run(struct utrace *u, void *arg)
@@ -180,7 +180,7 @@ spawn_run(struct utrace *u, void *arg)
 
 static int
 spawn_fork(struct utrace *u, struct spawn_args *a, const char *path,
-	   long options)
+           long options)
 {
 	struct utrace_task *t;
 	int sync_fds[2];
@@ -252,12 +252,12 @@ err_sync:
 
 UTRACE_EXPORT int
 utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
-	     const struct utrace_spawn_opts *opts,
-	     struct utrace_task **ret_task)
+             const struct utrace_spawn_opts *opts,
+             struct utrace_task **ret_task)
 {
 	const uint64_t known = UTRACE_SPAWN_EXITKILL |
-			       UTRACE_SPAWN_DETACH_ON_FREE |
-			       UTRACE_SPAWN_SECCOMP;
+	                       UTRACE_SPAWN_DETACH_ON_FREE |
+	                       UTRACE_SPAWN_SECCOMP;
 	struct spawn_args a = { .argv = argv, .envp = envp };
 	int r;
 
@@ -266,30 +266,30 @@ utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
 	assert_return(ret_task, -EINVAL);
 	if (opts) {
 		assert_return(opts->size >= offsetof(struct utrace_spawn_opts,
-						     flags) +
-						    sizeof(opts->flags),
-			      -EINVAL);
+		                                     flags) +
+		                                    sizeof(opts->flags),
+		              -EINVAL);
 		for (size_t i = sizeof(*opts); i < opts->size; i++)
 			assert_return(!((const unsigned char *)opts)[i],
-				      -EINVAL);
+			              -EINVAL);
 		assert_return(!(opts->flags & ~known), -EINVAL);
 		a.flags = opts->flags;
 	}
 	if (a.flags & UTRACE_SPAWN_SECCOMP) {
 		assert_return(opts->size >= offsetof(struct utrace_spawn_opts,
-						     n_seccomp_nrs) +
-						    sizeof(opts->n_seccomp_nrs),
-			      -EINVAL);
+		                                     n_seccomp_nrs) +
+		                                    sizeof(opts->n_seccomp_nrs),
+		              -EINVAL);
 		assert_return(!(a.flags & UTRACE_SPAWN_DETACH_ON_FREE),
-			      -EINVAL);
+		              -EINVAL);
 		assert_return(opts->seccomp_nrs || !opts->n_seccomp_nrs,
-			      -EINVAL);
+		              -EINVAL);
 		a.seccomp.arch = NATIVE_AUDIT_ARCH;
 		for (size_t i = 0; i < opts->n_seccomp_nrs; i++) {
 			int64_t nr = opts->seccomp_nrs[i];
 
 			assert_return(nr >= 0 && nr < UTRACE_SYSCALL_MAX,
-				      -EINVAL);
+			              -EINVAL);
 			a.seccomp.bits[nr / 64] |= 1ull << (nr % 64);
 		}
 	}
@@ -554,7 +554,7 @@ seize_run(struct utrace *u, void *arg)
 
 UTRACE_EXPORT int
 utrace_seize(struct utrace *u, pid_t pid, const struct utrace_seize_opts *opts,
-	     struct utrace_task ***ret_tasks)
+             struct utrace_task ***ret_tasks)
 {
 	struct seize_args a = { .pid = pid };
 	int r;
@@ -564,12 +564,12 @@ utrace_seize(struct utrace *u, pid_t pid, const struct utrace_seize_opts *opts,
 	assert_return(ret_tasks, -EINVAL);
 	if (opts) {
 		assert_return(opts->size >= offsetof(struct utrace_seize_opts,
-						     flags) +
-						    sizeof(opts->flags),
-			      -EINVAL);
+		                                     flags) +
+		                                    sizeof(opts->flags),
+		              -EINVAL);
 		for (size_t i = sizeof(*opts); i < opts->size; i++)
 			assert_return(!((const unsigned char *)opts)[i],
-				      -EINVAL);
+			              -EINVAL);
 		assert_return(!opts->flags, -EINVAL);
 	}
 

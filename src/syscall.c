@@ -34,8 +34,8 @@ syscall_fetch(struct utrace_task *t)
 	struct utrace_syscall *sc = &s->sc;
 
 	memset(raw, 0, sizeof(*raw));
-	if (ptrace(PTRACE_GET_SYSCALL_INFO, atomic_load(&t->tid),
-		   sizeof(*raw), raw) < 0)
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, atomic_load(&t->tid), sizeof(*raw),
+	           raw) < 0)
 		return -errno;
 
 	sc->arch = raw->arch;
@@ -70,7 +70,7 @@ static int
 sysinfo_set(struct utrace_task *t)
 {
 	if (ptrace(PTRACE_SET_SYSCALL_INFO, atomic_load(&t->tid),
-		   sizeof(t->stop.raw), &t->stop.raw) == 0)
+	           sizeof(t->stop.raw), &t->stop.raw) == 0)
 		return 0;
 	return -errno;
 }
@@ -82,10 +82,10 @@ syscall_write_back(struct utrace_task *t)
 	struct stop *s = &t->stop;
 	struct utrace_syscall *sc = &s->sc;
 	bool entry = s->kind == STOP_SYSCALL_ENTRY;
-	bool abort = entry &&
-		     utrace_syscall_action(s->disp) == UTRACE_SYSCALL_ABORT;
+	bool abort =
+		entry && utrace_syscall_action(s->disp) == UTRACE_SYSCALL_ABORT;
 	bool regs = (t->u->flags & UTRACE_OPT_SYSCALL_INFO_REGS) ||
-		    t->u->no_set_sysinfo;
+	            t->u->no_set_sysinfo;
 	int r;
 
 	if (entry) {
@@ -107,12 +107,13 @@ syscall_write_back(struct utrace_task *t)
 
 	if (!regs) {
 		if (entry && s->raw.op == PTRACE_SYSCALL_INFO_SECCOMP) {
-			s->raw.seccomp.nr = abort ? (uint64_t)-1
-						  : (uint64_t)sc->nr;
+			s->raw.seccomp.nr =
+				abort ? (uint64_t)-1 : (uint64_t)sc->nr;
 			memcpy(s->raw.seccomp.args, sc->args,
 			       sizeof(s->raw.seccomp.args));
 		} else if (entry) {
-			s->raw.entry.nr = abort ? (uint64_t)-1 : (uint64_t)sc->nr;
+			s->raw.entry.nr =
+				abort ? (uint64_t)-1 : (uint64_t)sc->nr;
 			memcpy(s->raw.entry.args, sc->args,
 			       sizeof(s->raw.entry.args));
 		} else {

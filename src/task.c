@@ -52,9 +52,9 @@ task_lookup(struct utrace *u, pid_t tid)
 	struct list_head *head = task_bucket(u, tid);
 	struct list_head *pos;
 
-	list_for_each (pos, head) {
-		struct utrace_task *t = list_entry(pos, struct utrace_task,
-						   hash);
+	list_for_each(pos, head) {
+		struct utrace_task *t =
+			list_entry(pos, struct utrace_task, hash);
 		if (atomic_load(&t->tid) == tid)
 			return t;
 	}
@@ -75,7 +75,7 @@ task_is_held(const struct utrace_task *t)
 {
 	const struct list_head *pos;
 
-	list_for_each (pos, &t->engines) {
+	list_for_each(pos, &t->engines) {
 		const struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 		if (!e->detached && e->holding)
@@ -94,7 +94,7 @@ task_update_events(struct utrace_task *t)
 
 	t->sys_all = false;
 	memset(&t->sys, 0, sizeof(t->sys));
-	list_for_each (pos, &t->engines) {
+	list_for_each(pos, &t->engines) {
 		struct utrace_engine *e =
 			list_entry(pos, struct utrace_engine, node);
 
@@ -172,7 +172,7 @@ stop_write_signal(struct utrace_task *t)
 		return;
 	if (memcmp(&s->info, &s->orig_info, sizeof(s->info)) != 0)
 		(void)ptrace(PTRACE_SETSIGINFO, atomic_load(&t->tid), 0,
-			     &s->info);
+		             &s->info);
 }
 
 void
@@ -201,7 +201,8 @@ task_detach_ptrace(struct utrace_task *t)
 		(void)syscall_write_back(t);
 	stop_write_signal(t);
 	debug_detach(t);
-	if (ptrace(PTRACE_DETACH, atomic_load(&t->tid), 0, stop_signal(s)) < 0) {
+	if (ptrace(PTRACE_DETACH, atomic_load(&t->tid), 0, stop_signal(s)) <
+	    0) {
 		/* Killed meanwhile: it is still ours until its next stop
 		 * (an exit stop it cannot leave alone) or its death. */
 		ulog(t->u, LOG_DEBUG, "detach %d: %m", atomic_load(&t->tid));
@@ -227,8 +228,7 @@ void
 task_engines_changed(struct utrace_task *t)
 {
 	task_update_events(t);
-	if (!list_empty(&t->engines) || t->in_pass || t->start_hold ||
-	    t->dying)
+	if (!list_empty(&t->engines) || t->in_pass || t->start_hold || t->dying)
 		return;
 	if (t->state == TASK_NEW && !t->parent_seen)
 		return;
@@ -402,7 +402,7 @@ task_maybe_resume(struct utrace_task *t)
 			/* released from a held entry: engines re-read it */
 			s->held_entry = false;
 			task_report(t, UTRACE_EVENT(SYSCALL_ENTRY),
-				    UTRACE_SYSCALL_RESUMED);
+			            UTRACE_SYSCALL_RESUMED);
 			if (task_is_held(t) || t->state != TASK_STOPPED)
 				return;
 		}
@@ -412,7 +412,7 @@ task_maybe_resume(struct utrace_task *t)
 			s->report_done = true;
 			if (s->kind == STOP_SYSCALL_ENTRY)
 				task_report(t, UTRACE_EVENT(SYSCALL_ENTRY),
-					    UTRACE_SYSCALL_RESUMED);
+				            UTRACE_SYSCALL_RESUMED);
 			else
 				task_report(t, 0, 0);
 			if (task_is_held(t) || t->state != TASK_STOPPED)
@@ -420,7 +420,8 @@ task_maybe_resume(struct utrace_task *t)
 		}
 	}
 	if (!t->killing && !t->seccomp &&
-	    (t->detach_pending || (list_empty(&t->engines) && !t->start_hold))) {
+	    (t->detach_pending ||
+	     (list_empty(&t->engines) && !t->start_hold))) {
 		task_detach_ptrace(t);
 		return;
 	}
@@ -445,9 +446,9 @@ task_maybe_resume(struct utrace_task *t)
 		/* Only filtered calls stop; an exit stop is asked for at
 		 * their entry (the seccomp stop). */
 		req = s->kind == STOP_SYSCALL_ENTRY &&
-				      (t->events & UTRACE_EVENT(SYSCALL_EXIT))
-			      ? PTRACE_SYSCALL
-			      : PTRACE_CONT;
+		                      (t->events & UTRACE_EVENT(SYSCALL_EXIT))
+		              ? PTRACE_SYSCALL
+		              : PTRACE_CONT;
 	} else if (t->events & UTRACE_EVENT_SYSCALL) {
 		req = PTRACE_SYSCALL;
 	} else {
@@ -491,7 +492,7 @@ task_handle_clone(struct utrace_task *t, int event)
 		else
 			tgid = t->tgid;
 		r.kind = tgid == t->tgid ? UTRACE_CLONE_THREAD
-					 : UTRACE_CLONE_FORK;
+		                         : UTRACE_CLONE_FORK;
 	}
 	if (!child) {
 		child = task_new(u, ctid, tgid);
@@ -583,7 +584,7 @@ task_handle_exec(struct utrace_task *t)
 	path[0] = '\0';
 	if (task_wants(t, UTRACE_EVENT(EXEC))) {
 		(void)snprintf(link, sizeof(link), "/proc/%d/exe",
-			       atomic_load(&t->tid));
+		               atomic_load(&t->tid));
 		n = readlink(link, path, sizeof(path) - 1);
 		path[n > 0 ? n : 0] = '\0';
 	}
@@ -621,9 +622,9 @@ task_orphans_of(struct utrace_task *t)
 	struct list_head *pos;
 	struct list_head *tmp;
 
-	list_for_each_safe (pos, tmp, &t->u->tasks) {
-		struct utrace_task *c = list_entry(pos, struct utrace_task,
-						   node);
+	list_for_each_safe(pos, tmp, &t->u->tasks) {
+		struct utrace_task *c =
+			list_entry(pos, struct utrace_task, node);
 		pid_t ctid = atomic_load(&c->tid);
 		long v;
 
@@ -632,7 +633,7 @@ task_orphans_of(struct utrace_task *t)
 		if (proc_status_field(ctid, "Tgid:", &v) == 0 && v == t->tgid)
 			task_orphan_child(t, ctid);
 		else if (proc_status_field(ctid, "PPid:", &v) == 0 &&
-			 (v == t->tgid || v == atomic_load(&t->tid)))
+		         (v == t->tgid || v == atomic_load(&t->tid)))
 			task_orphan_child(t, ctid);
 	}
 }
@@ -682,7 +683,7 @@ task_decode(struct utrace_task *t, int st)
 		s->orig_info = s->info;
 		s->kind = sig == SIGTRAP ? (enum stop_kind)debug_classify_trap(
 						   t, stepping)
-					 : STOP_SIGNAL;
+		                         : STOP_SIGNAL;
 		break;
 	case PTRACE_EVENT_STOP:
 		if (was_new && sig == SIGTRAP)
@@ -716,8 +717,8 @@ task_decode(struct utrace_task *t, int st)
 		if (ptrace(PTRACE_GETEVENTMSG, tid, 0, &s->msg) < 0)
 			goto gone;
 		s->kind = event == PTRACE_EVENT_EXEC   ? STOP_EXEC
-			  : event == PTRACE_EVENT_EXIT ? STOP_EXIT
-						       : STOP_CLONE;
+		          : event == PTRACE_EVENT_EXIT ? STOP_EXIT
+		                                       : STOP_CLONE;
 		break;
 	default:
 		break;
@@ -775,8 +776,8 @@ task_dispatch(struct utrace_task *t)
 		if (t->abort_pending) {
 			t->abort_pending = false;
 			s->sc.rval = t->abort_rval;
-			s->sc.is_error = t->abort_rval < 0 &&
-					 t->abort_rval >= -4095;
+			s->sc.is_error =
+				t->abort_rval < 0 && t->abort_rval >= -4095;
 		}
 		if (task_wants_syscall(t, &s->sc))
 			task_report(t, UTRACE_EVENT(SYSCALL_EXIT), 0);
@@ -862,9 +863,9 @@ task_death(struct utrace_task *t, int status)
 
 	if (t->state == TASK_DEAD)
 		return;
-	list_for_each (pos, &u->tasks) {
-		struct utrace_task *o = list_entry(pos, struct utrace_task,
-						   node);
+	list_for_each(pos, &u->tasks) {
+		struct utrace_task *o =
+			list_entry(pos, struct utrace_task, node);
 		if (o != t && o->tgid == t->tgid && o->state != TASK_DEAD)
 			group_dead = false;
 	}
@@ -991,14 +992,16 @@ task_recover(struct utrace_task *t)
 		return;
 	memset(&si, 0, sizeof(si));
 	r = waitid(P_PID, (id_t)tid, &si,
-		   WEXITED | WSTOPPED | __WALL | __WNOTHREAD | WNOHANG | WNOWAIT);
+	           WEXITED | WSTOPPED | __WALL | __WNOTHREAD | WNOHANG |
+	                   WNOWAIT);
 	if (r == 0 && si.si_pid != 0)
 		return;
 	if (state == 0) {
 		/* Gone, and its exit status was taken too. */
 		if (r < 0 && errno == ECHILD) {
 			ulog(t->u, LOG_WARNING,
-			     "task %d: its exit was taken by another wait", tid);
+			     "task %d: its exit was taken by another wait",
+			     tid);
 			task_death(t, 0);
 		}
 		return;
@@ -1025,9 +1028,9 @@ task_sweep(struct utrace *u)
 	struct list_head *pos;
 	struct list_head *tmp;
 
-	list_for_each_safe (pos, tmp, &u->tasks) {
-		struct utrace_task *t = list_entry(pos, struct utrace_task,
-						   node);
+	list_for_each_safe(pos, tmp, &u->tasks) {
+		struct utrace_task *t =
+			list_entry(pos, struct utrace_task, node);
 
 		if (t->state == TASK_RUNNING)
 			task_recover(t);
@@ -1041,11 +1044,12 @@ task_shutdown(struct utrace *u)
 	struct list_head *pos;
 	struct list_head *tmp;
 
-	list_for_each_safe (pos, tmp, &u->tasks) {
-		struct utrace_task *t = list_entry(pos, struct utrace_task,
-						   node);
-		bool kill_it = ((t->spawned && t->kill_on_free) || t->seccomp) &&
-			       t->state != TASK_DEAD;
+	list_for_each_safe(pos, tmp, &u->tasks) {
+		struct utrace_task *t =
+			list_entry(pos, struct utrace_task, node);
+		bool kill_it =
+			((t->spawned && t->kill_on_free) || t->seccomp) &&
+			t->state != TASK_DEAD;
 		/* Detaching the engines below may detach and unhash it. */
 		bool was_detached = t->state == TASK_DETACHED;
 		struct list_head *epos;
@@ -1066,9 +1070,9 @@ task_shutdown(struct utrace *u)
 			(void)kill(atomic_load(&t->tid), SIGKILL);
 		}
 		t->start_hold = false;
-		list_for_each_safe (epos, etmp, &t->engines)
-			engine_detach(list_entry(epos, struct utrace_engine,
-						 node));
+		list_for_each_safe(epos, etmp, &t->engines)
+			engine_detach(
+				list_entry(epos, struct utrace_engine, node));
 		if (kill_it)
 			task_maybe_resume(t);
 		else if (was_detached)

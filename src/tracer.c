@@ -18,8 +18,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "utrace-private.h"
@@ -102,7 +102,8 @@ tracer_poll(struct utrace *u, siginfo_t *si)
 		if (waitid(P_ALL, 0, si, WAIT_FLAGS | WNOHANG) == 0 &&
 		    si->si_pid != 0) {
 			now = now_ns();
-			u->wait_avg_ns = (u->wait_avg_ns * 7 + (now - start)) / 8;
+			u->wait_avg_ns =
+				(u->wait_avg_ns * 7 + (now - start)) / 8;
 			return true;
 		}
 		if (atomic_load(&u->cmd_pending))
@@ -132,8 +133,8 @@ tracer_wait(struct utrace *u, siginfo_t *si)
 		return 0;
 	start = now_ns();
 	atomic_store(&u->in_window, 1);
-	r = arch_wait_window(&u->cmd_pending, SYS_waitid, P_ALL, 0,
-			     (long)si, WAIT_FLAGS);
+	r = arch_wait_window(&u->cmd_pending, SYS_waitid, P_ALL, 0, (long)si,
+	                     WAIT_FLAGS);
 	if (r == -ECHILD)
 		r = arch_wait_window(&u->cmd_pending, SYS_pause, 0, 0, 0, 0);
 	atomic_store(&u->in_window, 0);

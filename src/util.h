@@ -17,18 +17,18 @@
  */
 void log_bug(const char *func, const char *expr);
 
-#define assert_return(expr, ret)                          \
-	do {                                              \
-		if (unlikely(!(expr))) {                  \
-			log_bug(__func__, #expr);         \
-			return (ret);                     \
-		}                                         \
+#define assert_return(expr, ret)                  \
+	do {                                      \
+		if (unlikely(!(expr))) {          \
+			log_bug(__func__, #expr); \
+			return (ret);             \
+		}                                 \
 	} while (0)
 
-#define assert_return_void(expr)                          \
-	do {                                              \
-		if (unlikely(!(expr))) {                  \
-			log_bug(__func__, #expr);         \
-			return;                           \
-		}                                         \
+#define assert_return_void(expr)                  \
+	do {                                      \
+		if (unlikely(!(expr))) {          \
+			log_bug(__func__, #expr); \
+			return;                   \
+		}                                 \
 	} while (0)

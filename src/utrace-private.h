@@ -62,12 +62,12 @@ sysmap_has(const struct sysmap *m, int64_t nr)
 
 /* What the task is doing, as far as the tracer thread knows. */
 enum task_state {
-	TASK_NEW,	/* auto-attached child, first stop not yet handled */
-	TASK_RUNNING,	/* resumed by us */
-	TASK_STOPPED,	/* in a ptrace stop we have seen */
+	TASK_NEW,       /* auto-attached child, first stop not yet handled */
+	TASK_RUNNING,   /* resumed by us */
+	TASK_STOPPED,   /* in a ptrace stop we have seen */
 	TASK_LISTENING, /* in a group stop, resumed with PTRACE_LISTEN */
-	TASK_DETACHED,	/* no longer traced (a spawned child: still ours) */
-	TASK_DEAD,	/* final status collected, death and reap reported */
+	TASK_DETACHED,  /* no longer traced (a spawned child: still ours) */
+	TASK_DEAD,      /* final status collected, death and reap reported */
 };
 
 enum stop_kind {
@@ -75,35 +75,35 @@ enum stop_kind {
 	STOP_SYSCALL_ENTRY,
 	STOP_SYSCALL_EXIT,
 	STOP_SIGNAL,
-	STOP_STEP,	/* SIGTRAP of a completed step: consumed */
+	STOP_STEP,       /* SIGTRAP of a completed step: consumed */
 	STOP_BREAKPOINT, /* SIGTRAP of one of our int3s: consumed */
-	STOP_GROUP,	/* group stop (PTRACE_EVENT_STOP, stop signal) */
-	STOP_CONTINUED, /* end of a group stop (PTRACE_EVENT_STOP, SIGTRAP) */
-	STOP_INTERRUPT, /* PTRACE_EVENT_STOP after PTRACE_INTERRUPT */
-	STOP_ATTACH,	/* first stop of an auto-attached child */
+	STOP_GROUP,      /* group stop (PTRACE_EVENT_STOP, stop signal) */
+	STOP_CONTINUED,  /* end of a group stop (PTRACE_EVENT_STOP, SIGTRAP) */
+	STOP_INTERRUPT,  /* PTRACE_EVENT_STOP after PTRACE_INTERRUPT */
+	STOP_ATTACH,     /* first stop of an auto-attached child */
 	STOP_CLONE,
 	STOP_EXEC,
 	STOP_EXIT,
-	STOP_OTHER,	/* anything else: resumed as is */
+	STOP_OTHER, /* anything else: resumed as is */
 };
 
 /* The current stop of a task and the merged answers of its engines. */
 struct stop {
 	enum stop_kind kind;
-	int sig;		/* WSTOPSIG */
-	uint64_t event;		/* PTRACE_EVENT_* between decode and dispatch */
+	int sig;        /* WSTOPSIG */
+	uint64_t event; /* PTRACE_EVENT_* between decode and dispatch */
 	enum utrace_resume_action resume; /* strongest non-STOP wish */
-	uint32_t disp;		/* signal or syscall disposition */
-	bool report_done;	/* the extra REPORT pass already ran */
-	bool group;		/* resume with PTRACE_LISTEN */
-	bool held_entry;	/* entry was held: repeat its report */
-	bool unholdable;	/* SIGKILL exit: never held */
+	uint32_t disp;                    /* signal or syscall disposition */
+	bool report_done; /* the extra REPORT pass already ran */
+	bool group;       /* resume with PTRACE_LISTEN */
+	bool held_entry;  /* entry was held: repeat its report */
+	bool unholdable;  /* SIGKILL exit: never held */
 	siginfo_t info;
 	siginfo_t orig_info;
 	struct sysinfo_raw raw;
 	struct utrace_syscall sc;
 	struct utrace_syscall orig_sc;
-	unsigned long msg;	/* PTRACE_GETEVENTMSG */
+	unsigned long msg; /* PTRACE_GETEVENTMSG */
 };
 
 struct debug_task;
@@ -113,42 +113,42 @@ struct utrace_task {
 	struct utrace *u;
 	_Atomic pid_t tid;
 	_Atomic pid_t tgid;
-	struct list_head hash;	/* in u->buckets */
-	struct list_head node;	/* in u->tasks */
+	struct list_head hash;    /* in u->buckets */
+	struct list_head node;    /* in u->tasks */
 	struct list_head engines; /* attach order */
-	unsigned int in_pass;	/* report passes running on this task */
+	unsigned int in_pass;     /* report passes running on this task */
 	enum task_state state;
 	struct stop stop;
-	uint64_t events;	/* union of the engines' masks */
-	bool sys_all;		/* some engine wants every syscall */
-	struct sysmap sys;	/* else: the union of their sets */
-	bool seccomp;		/* carries our seccomp filter */
-	bool sys_filtered;	/* only filtered calls need to stop */
+	uint64_t events;   /* union of the engines' masks */
+	bool sys_all;      /* some engine wants every syscall */
+	struct sysmap sys; /* else: the union of their sets */
+	bool seccomp;      /* carries our seccomp filter */
+	bool sys_filtered; /* only filtered calls need to stop */
 	struct sysmap seccomp_map;
-	bool spawned;		/* our child: we reap it */
-	bool start_hold;	/* held until utrace_task_start() */
-	bool seized;		/* from utrace_seize(): never killed */
+	bool spawned;    /* our child: we reap it */
+	bool start_hold; /* held until utrace_task_start() */
+	bool seized;     /* from utrace_seize(): never killed */
 	bool started;
 	bool kill_on_free;
-	bool killing;		/* SIGKILLed by utrace_free() */
-	bool interrupt_sent;	/* PTRACE_INTERRUPT not yet answered */
-	bool report_wanted;	/* quiesce(0) asked for by utrace_control */
-	bool detach_pending;	/* ptrace-detach at the next stop */
-	bool stepping;		/* resumed with a step request */
-	bool syscall_traced;	/* resumed with PTRACE_SYSCALL */
+	bool killing;        /* SIGKILLed by utrace_free() */
+	bool interrupt_sent; /* PTRACE_INTERRUPT not yet answered */
+	bool report_wanted;  /* quiesce(0) asked for by utrace_control */
+	bool detach_pending; /* ptrace-detach at the next stop */
+	bool stepping;       /* resumed with a step request */
+	bool syscall_traced; /* resumed with PTRACE_SYSCALL */
 	enum utrace_resume_action pending_resume; /* for the next stop */
-	bool abort_pending;	/* aborted syscall awaiting its exit stop */
+	bool abort_pending; /* aborted syscall awaiting its exit stop */
 	int64_t abort_rval;
-	bool parent_seen;	/* new child: the parent's event arrived */
-	bool first_stop_seen;	/* new child: its attach stop arrived */
-	bool early_dead;	/* died before its parent's clone event */
-	bool exit_seen;		/* its exit stop came */
+	bool parent_seen;     /* new child: the parent's event arrived */
+	bool first_stop_seen; /* new child: its attach stop arrived */
+	bool early_dead;      /* died before its parent's clone event */
+	bool exit_seen;       /* its exit stop came */
 	int exit_status;
 	struct debug_task *debug; /* debug.c: registers, breakpoints */
-	bool dying;		/* death report started */
+	bool dying;               /* death report started */
 	atomic_bool dead;
-	atomic_bool untraced;	/* detached while alive, not our child */
-	int status;		/* final wait status */
+	atomic_bool untraced; /* detached while alive, not our child */
+	int status;           /* final wait status */
 };
 
 struct utrace_engine {
@@ -156,14 +156,14 @@ struct utrace_engine {
 	const struct utrace_engine_ops *ops;
 	void *data;
 	struct utrace_task *task; /* a reference */
-	struct list_head node;	/* in task->engines while linked */
+	struct list_head node;    /* in task->engines while linked */
 	uint64_t events;
-	uint64_t seq;		/* attach order, for "hears the next event" */
+	uint64_t seq; /* attach order, for "hears the next event" */
 	bool linked;
 	bool detached;
-	bool holding;		/* holds the task stopped */
-	bool follow;		/* UTRACE_ATTACH_FOLLOW */
-	struct sysmap *sys;	/* utrace_set_syscalls(), NULL: all */
+	bool holding;       /* holds the task stopped */
+	bool follow;        /* UTRACE_ATTACH_FOLLOW */
+	struct sysmap *sys; /* utrace_set_syscalls(), NULL: all */
 };
 
 struct cmd;
@@ -175,7 +175,7 @@ struct utrace {
 	int wake_signal;
 	uint64_t flags;
 
-	pthread_mutex_t lock;	/* cmds, log, task deaths */
+	pthread_mutex_t lock; /* cmds, log, task deaths */
 	pthread_cond_t cond;
 	struct list_head cmds;
 	atomic_int cmd_pending;
@@ -191,9 +191,9 @@ struct utrace {
 	uint64_t attach_seq;
 	bool no_set_sysinfo;
 
-	uint64_t wait_avg_ns;	/* how long waits for a stop take */
+	uint64_t wait_avg_ns; /* how long waits for a stop take */
 
-	timer_t timer;		/* the stolen-stop sweep */
+	timer_t timer; /* the stolen-stop sweep */
 	bool timer_created;
 	bool timer_armed;
 	time_t next_sweep;
@@ -227,7 +227,7 @@ void task_detach_ptrace(struct utrace_task *t);
 void task_interrupt(struct utrace_task *t);
 bool task_is_held(const struct utrace_task *t);
 bool task_wants_syscall(const struct utrace_task *t,
-			const struct utrace_syscall *sc);
+                        const struct utrace_syscall *sc);
 void task_update_events(struct utrace_task *t);
 void task_engines_changed(struct utrace_task *t);
 void task_death(struct utrace_task *t, int status);
@@ -238,10 +238,10 @@ void task_sweep(struct utrace *u);
 
 /* engine.c */
 bool engine_wants_syscall(const struct utrace_engine *e,
-			  const struct utrace_syscall *sc);
+                          const struct utrace_syscall *sc);
 struct report {
-	uint64_t event;		/* UTRACE_EVENT() bit, 0 for quiesce only */
-	uint32_t flags;		/* UTRACE_SYSCALL_RESUMED */
+	uint64_t event; /* UTRACE_EVENT() bit, 0 for quiesce only */
+	uint32_t flags; /* UTRACE_SYSCALL_RESUMED */
 	bool reverse;
 	enum utrace_clone_kind kind;
 	struct utrace_task *child;
@@ -255,8 +255,8 @@ void engine_report_death(struct utrace_task *t, int status, bool group_dead);
 void engine_detach(struct utrace_engine *e);
 void engine_cleanup(struct utrace_task *t);
 struct utrace_engine *engine_create(struct utrace_task *t,
-				    const struct utrace_engine_ops *ops,
-				    void *data, bool follow);
+                                    const struct utrace_engine_ops *ops,
+                                    void *data, bool follow);
 void engine_follow(struct utrace_task *parent, struct utrace_task *child);
 
 /* resume.c: merging the engines' answers (pure) */
@@ -274,17 +274,17 @@ enum merge_effect {
 	MERGE_DETACH,
 };
 enum merge_effect resume_merge_fold(struct merge *m, uint32_t ret,
-				    bool has_disp);
+                                    bool has_disp);
 enum utrace_resume_action resume_final(enum utrace_resume_action a);
 
 /* regs.c and arch/ */
 int regs_syscall_write(struct utrace_task *t, bool entry, bool abort);
 long arch_wait_window(const atomic_int *pending, long nr, long a1, long a2,
-		      long a3, long a4);
+                      long a3, long a4);
 void arch_wait_abort(void *ucontext);
 int arch_syscall_nr(pid_t tid, uint32_t *ret_arch, int64_t *ret_nr);
 int arch_syscall_abi_regs(pid_t tid, const struct utrace_syscall *sc,
-			  bool entry, bool abort);
+                          bool entry, bool abort);
 
 /* syscall.c */
 int syscall_fetch(struct utrace_task *t);

@@ -16,8 +16,8 @@ opts_valid(const struct utrace_opts *opts)
 {
 	const uint64_t known = UTRACE_OPT_SYSCALL_INFO_REGS;
 
-	if (opts->size < offsetof(struct utrace_opts, flags) +
-				 sizeof(opts->flags))
+	if (opts->size <
+	    offsetof(struct utrace_opts, flags) + sizeof(opts->flags))
 		return false;
 	if (opts->flags & ~known)
 		return false;
@@ -38,8 +38,9 @@ utrace_new(const struct utrace_opts *opts, struct utrace **ret)
 
 	assert_return(ret, -EINVAL);
 	assert_return(!opts || opts_valid(opts), -EINVAL);
-	if (opts && opts->size >= offsetof(struct utrace_opts, wake_signal) +
-					  sizeof(int) &&
+	if (opts &&
+	    opts->size >=
+	            offsetof(struct utrace_opts, wake_signal) + sizeof(int) &&
 	    opts->wake_signal)
 		sig = opts->wake_signal;
 	assert_return(sig >= SIGRTMIN && sig <= SIGRTMAX, -EINVAL);

@@ -10,7 +10,7 @@
 /* Feeds @n answers through one pass; returns the effects. */
 static void
 fold_all(struct merge *m, const uint32_t *ret, size_t n, bool has_disp,
-	 enum merge_effect *eff)
+         enum merge_effect *eff)
 {
 	for (size_t i = 0; i < n; i++)
 		eff[i] = resume_merge_fold(m, ret[i], has_disp);
@@ -19,7 +19,7 @@ fold_all(struct merge *m, const uint32_t *ret, size_t n, bool has_disp,
 START_TEST(test_resume_min_wins)
 {
 	const uint32_t ret[] = { UTRACE_RESUME, UTRACE_SINGLESTEP,
-				 UTRACE_BLOCKSTEP };
+		                 UTRACE_BLOCKSTEP };
 	enum merge_effect eff[3];
 	struct merge m;
 
@@ -56,15 +56,14 @@ START_TEST(test_resume_input_sees_merge)
 
 	resume_merge_init(&m, UTRACE_SYSCALL_ABORT);
 	ck_assert_uint_eq(resume_merge_input(&m, 0),
-			  UTRACE_RESUME | UTRACE_SYSCALL_ABORT);
-	(void)resume_merge_fold(&m, UTRACE_REPORT | UTRACE_SYSCALL_ABORT,
-				true);
+	                  UTRACE_RESUME | UTRACE_SYSCALL_ABORT);
+	(void)resume_merge_fold(&m, UTRACE_REPORT | UTRACE_SYSCALL_ABORT, true);
 	ck_assert_uint_eq(resume_merge_input(&m, UTRACE_SYSCALL_RESUMED),
-			  UTRACE_REPORT | UTRACE_SYSCALL_ABORT |
-				  UTRACE_SYSCALL_RESUMED);
+	                  UTRACE_REPORT | UTRACE_SYSCALL_ABORT |
+	                          UTRACE_SYSCALL_RESUMED);
 	resume_merge_held(&m);
 	ck_assert_uint_eq(resume_merge_input(&m, 0) & UTRACE_RESUME_MASK,
-			  UTRACE_STOP);
+	                  UTRACE_STOP);
 }
 END_TEST
 
@@ -76,7 +75,7 @@ START_TEST(test_resume_last_writer_wins)
 	(void)resume_merge_fold(&m, UTRACE_RESUME | UTRACE_SIGNAL_IGN, true);
 	ck_assert_uint_eq(m.disp, UTRACE_SIGNAL_IGN);
 	(void)resume_merge_fold(&m, UTRACE_RESUME | UTRACE_SIGNAL_DELIVER,
-				true);
+	                        true);
 	ck_assert_uint_eq(m.disp, UTRACE_SIGNAL_DELIVER);
 	/* Reports without a disposition leave it alone. */
 	(void)resume_merge_fold(&m, UTRACE_RESUME | UTRACE_SIGNAL_IGN, false);
@@ -90,7 +89,7 @@ START_TEST(test_resume_detach)
 
 	resume_merge_init(&m, 0);
 	ck_assert_int_eq(resume_merge_fold(&m, UTRACE_DETACH, false),
-			 MERGE_DETACH);
+	                 MERGE_DETACH);
 	/* A detaching engine contributes nothing else. */
 	ck_assert_uint_eq(m.action, UTRACE_RESUME);
 	ck_assert_int_eq(m.resume, UTRACE_RESUME);

@@ -64,8 +64,8 @@ enum utrace_event_bit {
 #define UTRACE_EVENT(name) (1ull << UTRACE_EVENT_BIT_##name)
 #define UTRACE_EVENT_SYSCALL \
 	(UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(SYSCALL_EXIT))
-#define UTRACE_EVENT_SIGNAL_ALL \
-	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) | \
+#define UTRACE_EVENT_SIGNAL_ALL                                  \
+	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) |       \
 	 UTRACE_EVENT(SIGNAL_STOP) | UTRACE_EVENT(SIGNAL_TERM) | \
 	 UTRACE_EVENT(SIGNAL_CORE))
 #define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_BREAKPOINT + 1)) - 1)
@@ -197,43 +197,44 @@ struct utrace_syscall {
  */
 struct utrace_engine_ops {
 	size_t size;
-	uint32_t (*report_quiesce)(uint32_t action, struct utrace_engine *engine,
-				   struct utrace_task *task, uint64_t event,
-				   void *data);
+	uint32_t (*report_quiesce)(uint32_t action,
+	                           struct utrace_engine *engine,
+	                           struct utrace_task *task, uint64_t event,
+	                           void *data);
 	uint32_t (*report_syscall_entry)(uint32_t action,
-					 struct utrace_engine *engine,
-					 struct utrace_task *task,
-					 struct utrace_syscall *sc, void *data);
+	                                 struct utrace_engine *engine,
+	                                 struct utrace_task *task,
+	                                 struct utrace_syscall *sc, void *data);
 	uint32_t (*report_syscall_exit)(uint32_t action,
-					struct utrace_engine *engine,
-					struct utrace_task *task,
-					struct utrace_syscall *sc, void *data);
+	                                struct utrace_engine *engine,
+	                                struct utrace_task *task,
+	                                struct utrace_syscall *sc, void *data);
 	uint32_t (*report_signal)(uint32_t action, struct utrace_engine *engine,
-				  struct utrace_task *task, siginfo_t *info,
-				  void *data);
+	                          struct utrace_task *task, siginfo_t *info,
+	                          void *data);
 	uint32_t (*report_jctl)(uint32_t action, struct utrace_engine *engine,
-				struct utrace_task *task, int type, int signo,
-				void *data);
+	                        struct utrace_task *task, int type, int signo,
+	                        void *data);
 	uint32_t (*report_clone)(uint32_t action, struct utrace_engine *engine,
-				 struct utrace_task *task,
-				 enum utrace_clone_kind kind,
-				 struct utrace_task *child, void *data);
+	                         struct utrace_task *task,
+	                         enum utrace_clone_kind kind,
+	                         struct utrace_task *child, void *data);
 	uint32_t (*report_exec)(uint32_t action, struct utrace_engine *engine,
-				struct utrace_task *task, const char *path,
-				pid_t former_tid, void *data);
+	                        struct utrace_task *task, const char *path,
+	                        pid_t former_tid, void *data);
 	uint32_t (*report_exit)(uint32_t action, struct utrace_engine *engine,
-				struct utrace_task *task, int status,
-				void *data);
+	                        struct utrace_task *task, int status,
+	                        void *data);
 	void (*report_death)(struct utrace_engine *engine,
-			     struct utrace_task *task, int status,
-			     bool group_dead, void *data);
+	                     struct utrace_task *task, int status,
+	                     bool group_dead, void *data);
 	void (*report_reap)(struct utrace_engine *engine,
-			    struct utrace_task *task, void *data);
+	                    struct utrace_task *task, void *data);
 	void (*release)(void *data);
 	uint32_t (*report_breakpoint)(uint32_t action,
-				      struct utrace_engine *engine,
-				      struct utrace_task *task, uint64_t addr,
-				      void *data);
+	                              struct utrace_engine *engine,
+	                              struct utrace_task *task, uint64_t addr,
+	                              void *data);
 };
 
 /* Flags of struct utrace_opts. */
@@ -291,7 +292,7 @@ void utrace_free(struct utrace *u);
 
 /* Log handler: priority is a syslog LOG_* value. */
 typedef void (*utrace_log_fn)(int priority, const char *format, va_list ap,
-			      void *data);
+                              void *data);
 
 /**
  * utrace_set_log_fn() - set where the library's log messages go
@@ -374,8 +375,8 @@ struct utrace_spawn_opts {
  * -ECHILD called in a forked child of the host.
  */
 int utrace_spawn(struct utrace *u, char *const argv[], char *const envp[],
-		 const struct utrace_spawn_opts *opts,
-		 struct utrace_task **ret_task);
+                 const struct utrace_spawn_opts *opts,
+                 struct utrace_task **ret_task);
 
 /*
  * struct utrace_seize_opts - options of utrace_seize().  Set @size to
@@ -417,8 +418,8 @@ struct utrace_seize_opts {
  * no thread stays seized.
  */
 int utrace_seize(struct utrace *u, pid_t pid,
-		 const struct utrace_seize_opts *opts,
-		 struct utrace_task ***ret_tasks);
+                 const struct utrace_seize_opts *opts,
+                 struct utrace_task ***ret_tasks);
 
 /**
  * utrace_task_start() - let a spawned or seized task run
@@ -461,7 +462,7 @@ int utrace_task_wait(struct utrace_task *task, int *ret_status);
  * Return: 0; -EINVAL bad argument; -ESRCH @tid is not traced by @u.
  */
 int utrace_task_lookup(struct utrace *u, pid_t tid,
-		       struct utrace_task **ret_task);
+                       struct utrace_task **ret_task);
 
 /* Reference counting of task handles.  _get returns @task; _put takes
  * NULL.  A handle stays valid after the thread died; calls on it then
@@ -518,8 +519,8 @@ enum utrace_attach_flags {
  * (its death report is running); -ENOMEM.
  */
 int utrace_attach_task(struct utrace_task *task, int flags,
-		       const struct utrace_engine_ops *ops, void *data,
-		       struct utrace_engine **ret_engine);
+                       const struct utrace_engine_ops *ops, void *data,
+                       struct utrace_engine **ret_engine);
 
 /* Reference counting of engines.  The attachment holds a reference of its
  * own until the engine is detached or its task reaped; ops->release(data)
@@ -545,7 +546,7 @@ void utrace_engine_put(struct utrace_engine *engine);
  * DEATH: the mask is left unchanged.
  */
 int utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
-		      uint64_t events);
+                      uint64_t events);
 
 /**
  * utrace_control() - resume, stop or detach, for one engine
@@ -575,7 +576,7 @@ int utrace_set_events(struct utrace_task *task, struct utrace_engine *engine,
  * dead; -EALREADY task dying (its death report may run).
  */
 int utrace_control(struct utrace_task *task, struct utrace_engine *engine,
-		   enum utrace_resume_action action);
+                   enum utrace_resume_action action);
 
 /**
  * utrace_barrier() - wait until no callback of an engine runs
@@ -619,7 +620,7 @@ int utrace_barrier(struct utrace_task *task, struct utrace_engine *engine);
  * engine detached or task dead; -ENOMEM.
  */
 int utrace_set_syscalls(struct utrace_task *task, struct utrace_engine *engine,
-			uint32_t arch, const int64_t *nrs, size_t n);
+                        uint32_t arch, const int64_t *nrs, size_t n);
 
 /**
  * utrace_syscall_name() - name of a system call
@@ -709,7 +710,7 @@ int utrace_task_read_sp(struct utrace_task *task, uint64_t *ret_sp);
  * read; -ENOMEM.
  */
 int utrace_task_read_mem(struct utrace_task *task, uint64_t addr, void *buf,
-			 size_t len, size_t *ret_len);
+                         size_t len, size_t *ret_len);
 
 /**
  * utrace_task_write_mem() - write the memory of a task's process
@@ -731,7 +732,7 @@ int utrace_task_read_mem(struct utrace_task *task, uint64_t addr, void *buf,
  * written; -ENOMEM.
  */
 int utrace_task_write_mem(struct utrace_task *task, uint64_t addr,
-			  const void *buf, size_t len, size_t *ret_len);
+                          const void *buf, size_t len, size_t *ret_len);
 
 /**
  * utrace_task_read_string() - read a NUL-terminated string
@@ -751,7 +752,7 @@ int utrace_task_write_mem(struct utrace_task *task, uint64_t addr,
  * without a NUL into, memory that cannot be read.
  */
 int utrace_task_read_string(struct utrace_task *task, uint64_t addr, char *buf,
-			    size_t size, size_t *ret_len);
+                            size_t size, size_t *ret_len);
 
 /**
  * utrace_bp_insert() - insert a software breakpoint
@@ -784,7 +785,7 @@ int utrace_task_read_string(struct utrace_task *task, uint64_t addr, char *buf,
  * a thread of the process is not traced by this context; -ENOMEM.
  */
 int utrace_bp_insert(struct utrace_task *task, struct utrace_engine *engine,
-		     uint64_t addr);
+                     uint64_t addr);
 
 /**
  * utrace_bp_remove() - remove a software breakpoint
@@ -802,7 +803,7 @@ int utrace_bp_insert(struct utrace_task *task, struct utrace_engine *engine,
  * engine at @addr.
  */
 int utrace_bp_remove(struct utrace_task *task, struct utrace_engine *engine,
-		     uint64_t addr);
+                     uint64_t addr);
 
 /* Flags of struct utrace_frame. */
 enum utrace_frame_flags {
@@ -850,7 +851,7 @@ struct utrace_frame {
  * could be read; -ENOMEM.
  */
 int utrace_task_unwind(struct utrace_task *task, struct utrace_frame *frames,
-		       size_t max, size_t *ret_n);
+                       size_t max, size_t *ret_n);
 
 #ifdef __cplusplus
 }

@@ -11,17 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <ucontext.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <ucontext.h>
 
 #include "debug-private.h"
 #include "utrace-private.h"
 
 int
 arch_syscall_abi_regs(pid_t tid, const struct utrace_syscall *sc, bool entry,
-		      bool abort)
+                      bool abort)
 {
 	struct user_regs_struct regs;
 
@@ -29,7 +29,7 @@ arch_syscall_abi_regs(pid_t tid, const struct utrace_syscall *sc, bool entry,
 		return -errno;
 	if (entry) {
 		regs.orig_rax = abort ? (unsigned long long)-1
-				      : (unsigned long long)sc->nr;
+		                      : (unsigned long long)sc->nr;
 		if (sc->arch == AUDIT_ARCH_I386) {
 			regs.rbx = sc->args[0];
 			regs.rcx = sc->args[1];
@@ -64,7 +64,7 @@ arch_syscall_nr(pid_t tid, uint32_t *ret_arch, int64_t *ret_nr)
 
 	errno = 0;
 	v = ptrace(PTRACE_PEEKUSER, tid,
-		   offsetof(struct user_regs_struct, orig_rax), 0);
+	           offsetof(struct user_regs_struct, orig_rax), 0);
 	if (v == -1 && errno)
 		return -errno;
 	*ret_arch = AUDIT_ARCH_X86_64;
@@ -83,33 +83,33 @@ arch_syscall_nr(pid_t tid, uint32_t *ret_arch, int64_t *ret_nr)
  * (a consumed wait status) stands.
  */
 __asm__(".text\n"
-	".globl arch_wait_window\n"
-	".hidden arch_wait_window\n"
-	".type arch_wait_window, @function\n"
-	"arch_wait_window:\n"
-	".globl arch_wait_begin\n"
-	".hidden arch_wait_begin\n"
-	"arch_wait_begin:\n"
-	"	movl (%rdi), %eax\n"
-	"	testl %eax, %eax\n"
-	"	jnz arch_wait_skip\n"
-	"	movq %rsi, %rax\n"
-	"	movq %rdx, %rdi\n"
-	"	movq %rcx, %rsi\n"
-	"	movq %r8, %rdx\n"
-	"	movq %r9, %r10\n"
-	"	xorl %r8d, %r8d\n"
-	"	syscall\n"
-	".globl arch_wait_end\n"
-	".hidden arch_wait_end\n"
-	"arch_wait_end:\n"
-	"	ret\n"
-	".globl arch_wait_skip\n"
-	".hidden arch_wait_skip\n"
-	"arch_wait_skip:\n"
-	"	movq $-4, %rax\n"
-	"	ret\n"
-	".size arch_wait_window, .-arch_wait_window\n");
+        ".globl arch_wait_window\n"
+        ".hidden arch_wait_window\n"
+        ".type arch_wait_window, @function\n"
+        "arch_wait_window:\n"
+        ".globl arch_wait_begin\n"
+        ".hidden arch_wait_begin\n"
+        "arch_wait_begin:\n"
+        "	movl (%rdi), %eax\n"
+        "	testl %eax, %eax\n"
+        "	jnz arch_wait_skip\n"
+        "	movq %rsi, %rax\n"
+        "	movq %rdx, %rdi\n"
+        "	movq %rcx, %rsi\n"
+        "	movq %r8, %rdx\n"
+        "	movq %r9, %r10\n"
+        "	xorl %r8d, %r8d\n"
+        "	syscall\n"
+        ".globl arch_wait_end\n"
+        ".hidden arch_wait_end\n"
+        "arch_wait_end:\n"
+        "	ret\n"
+        ".globl arch_wait_skip\n"
+        ".hidden arch_wait_skip\n"
+        "arch_wait_skip:\n"
+        "	movq $-4, %rax\n"
+        "	ret\n"
+        ".size arch_wait_window, .-arch_wait_window\n");
 
 extern const char arch_wait_begin[];
 extern const char arch_wait_end[];
@@ -123,25 +123,26 @@ arch_wait_abort(void *ucontext)
 
 	if (ip >= (greg_t)(uintptr_t)arch_wait_begin &&
 	    ip < (greg_t)(uintptr_t)arch_wait_end)
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)arch_wait_skip;
+		uc->uc_mcontext.gregs[REG_RIP] =
+			(greg_t)(uintptr_t)arch_wait_skip;
 }
 
 /* ---- debugger support ------------------------------------------------- */
 
 _Static_assert(sizeof(struct utrace_regs) == sizeof(struct user_regs_struct),
-	       "struct utrace_regs must match struct user_regs_struct");
+               "struct utrace_regs must match struct user_regs_struct");
 _Static_assert(offsetof(struct utrace_regs, rip) ==
-		       offsetof(struct user_regs_struct, rip),
-	       "struct utrace_regs must match struct user_regs_struct");
+                       offsetof(struct user_regs_struct, rip),
+               "struct utrace_regs must match struct user_regs_struct");
 _Static_assert(offsetof(struct utrace_regs, gs) ==
-		       offsetof(struct user_regs_struct, gs),
-	       "struct utrace_regs must match struct user_regs_struct");
+                       offsetof(struct user_regs_struct, gs),
+               "struct utrace_regs must match struct user_regs_struct");
 _Static_assert(sizeof(struct utrace_fpregs) ==
-		       sizeof(struct user_fpregs_struct),
-	       "struct utrace_fpregs must match struct user_fpregs_struct");
+                       sizeof(struct user_fpregs_struct),
+               "struct utrace_fpregs must match struct user_fpregs_struct");
 _Static_assert(offsetof(struct utrace_fpregs, xmm_space) ==
-		       offsetof(struct user_fpregs_struct, xmm_space),
-	       "struct utrace_fpregs must match struct user_fpregs_struct");
+                       offsetof(struct user_fpregs_struct, xmm_space),
+               "struct utrace_fpregs must match struct user_fpregs_struct");
 
 int
 arch_regs_fetch(pid_t tid, struct utrace_regs *ret)
@@ -181,7 +182,7 @@ int
 arch_fpregs_store(pid_t tid, const struct utrace_fpregs *fpregs)
 {
 	struct iovec iov = { .iov_base = (void *)fpregs,
-			     .iov_len = sizeof(*fpregs) };
+		             .iov_len = sizeof(*fpregs) };
 
 	if (ptrace(PTRACE_SETREGSET, tid, NT_PRFPREG, &iov) < 0)
 		return -errno;
@@ -195,7 +196,7 @@ arch_xstate_read(pid_t tid, void *buf, size_t size, size_t *ret_len)
 
 	if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
 		return errno == EINVAL || errno == ENODEV ? -EOPNOTSUPP
-							  : -errno;
+		                                          : -errno;
 	*ret_len = iov.iov_len;
 	return 0;
 }
@@ -241,9 +242,9 @@ arch_regs_same_context(const struct utrace_regs *a, const struct utrace_regs *b)
  */
 void
 arch_regs_apply_syscall(struct utrace_regs *regs,
-			const struct utrace_syscall *sc,
-			const struct utrace_syscall *orig, bool entry,
-			bool abort)
+                        const struct utrace_syscall *sc,
+                        const struct utrace_syscall *orig, bool entry,
+                        bool abort)
 {
 	static const size_t abi64[6] = {
 		offsetof(struct utrace_regs, rdi),
@@ -302,7 +303,7 @@ bool
 arch_is_sigreturn(const uint8_t *code, size_t len)
 {
 	static const uint8_t seq[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00,
-				       0x00, 0x00, 0x0f, 0x05 };
+		                       0x00, 0x00, 0x0f, 0x05 };
 
 	return len >= sizeof(seq) && memcmp(code, seq, sizeof(seq)) == 0;
 }
