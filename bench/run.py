@@ -512,14 +512,25 @@ def machine_info(build_dir, load_before):
                          opts.get('b_ndebug'))))
     except (OSError, ValueError, KeyError):
         pass
+    # The tree the build directory was configured from.
+    src = SRC_ROOT
     try:
-        rev = subprocess.run(['git', '-C', SRC_ROOT, 'describe', '--always',
+        with open(os.path.join(build_dir, 'meson-info',
+                               'intro-buildsystem_files.json')) as f:
+            files = [p for p in json.load(f)
+                     if os.path.basename(p) == 'meson.build']
+        if files:
+            src = os.path.dirname(min(files, key=len))
+    except (OSError, ValueError):
+        pass
+    try:
+        rev = subprocess.run(['git', '-C', src, 'describe', '--always',
                               '--dirty'], capture_output=True, text=True,
                              timeout=10).stdout.strip()
-        if rev:
-            info.append(('Source', '`%s`' % rev))
     except (OSError, subprocess.TimeoutExpired):
-        pass
+        rev = ''
+    info.append(('Source', '`%s`' % rev if rev else
+                 'unknown (%s is no git checkout)' % src))
     strace = shutil.which('strace')
     if strace:
         v = subprocess.run([strace, '-V'], capture_output=True,

@@ -177,6 +177,34 @@ tracer_timer_update(struct utrace *u)
 		u->timer_armed = want;
 }
 
+/*
+ * The kernel sends the host a SIGCHLD at every ptrace stop.  Blocked here,
+ * it would wake some other host thread each time (about 4 us a stop).
+ * While its disposition is the default (or ignore) the tracer thread
+ * leaves it unblocked, so the kernel discards it; once the host installs
+ * a handler, the tracer blocks it again (checked at start, with each
+ * batch of commands and at every sweep) so that the handler never runs
+ * on the tracer thread.
+ */
+static void
+tracer_update_sigchld(struct utrace *u)
+{
+	struct sigaction old;
+	sigset_t set;
+	bool dfl;
+
+	if (sigaction(SIGCHLD, NULL, &old) < 0)
+		return;
+	dfl = !(old.sa_flags & SA_SIGINFO) &&
+	      (old.sa_handler == SIG_DFL || old.sa_handler == SIG_IGN);
+	if (dfl == u->sigchld_open)
+		return;
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGCHLD);
+	(void)pthread_sigmask(dfl ? SIG_UNBLOCK : SIG_BLOCK, &set, NULL);
+	u->sigchld_open = dfl;
+}
+
 static void
 tracer_maybe_sweep(struct utrace *u)
 {
@@ -188,6 +216,7 @@ tracer_maybe_sweep(struct utrace *u)
 	if (now.tv_sec < u->next_sweep)
 		return;
 	u->next_sweep = now.tv_sec + SWEEP_INTERVAL_S;
+	tracer_update_sigchld(u);
 	task_sweep(u);
 }
 
@@ -212,8 +241,10 @@ tracer_main(void *arg)
 		siginfo_t si;
 		long r;
 
-		if (atomic_exchange(&u->cmd_pending, 0))
+		if (atomic_exchange(&u->cmd_pending, 0)) {
+			tracer_update_sigchld(u);
 			cmdq_run(u);
+		}
 		if (u->quit && list_empty(&u->tasks))
 			break;
 		tracer_timer_update(u);

@@ -192,6 +192,7 @@ struct utrace {
 	bool no_set_sysinfo;
 
 	uint64_t wait_avg_ns; /* how long waits for a stop take */
+	bool sigchld_open;    /* SIGCHLD unblocked on the tracer thread */
 
 	timer_t timer; /* the stolen-stop sweep */
 	bool timer_created;
