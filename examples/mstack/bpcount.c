@@ -344,6 +344,9 @@ run_attached(struct utrace *u, pid_t pid, const char *symbol, bool print,
 	for (size_t i = 0; tasks[i]; i++)
 		(void)utrace_task_start(tasks[i]);
 	if (r == 0) {
+		/* Counting from here on: tells whoever waits for it. */
+		printf("attached %d\n", (int)pid);
+		(void)fflush(stdout);
 		w.task = tasks[0];
 		w.main = pthread_self();
 		if (pthread_create(&waiter, NULL, wait_leader, &w) == 0) {

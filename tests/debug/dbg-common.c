@@ -124,6 +124,8 @@ cb_breakpoint(uint32_t action, struct utrace_engine *engine,
 
 	(void)action;
 	__atomic_add_fetch(&te->hits, 1, __ATOMIC_SEQ_CST);
+	/* Wakes a test waiting in test_log_wait_pred() for hits. */
+	test_log_kick(te->log);
 	if (fn)
 		return fn(te, engine, task, addr);
 	return UTRACE_RESUME;

@@ -78,14 +78,26 @@ raw_byte(struct utrace_task *task, uint64_t addr)
 	return raw_byte_pid(utrace_task_tid(task), addr);
 }
 
-/* Hits are not in the event log: poll (bounded). */
+struct hits_wait {
+	struct test_engine *te;
+	int n;
+};
+
+static bool
+hits_reached(void *arg)
+{
+	const struct hits_wait *w = arg;
+
+	return dbg_hits(w->te) >= w->n;
+}
+
+/* Hits are not in the event log; each one kicks its condition. */
 static void
 wait_hits(struct test_engine *te, int n)
 {
-	int ms = test_wait_ms();
+	struct hits_wait w = { te, n };
 
-	while (dbg_hits(te) < n && ms-- > 0)
-		usleep(1000);
+	(void)test_log_wait_pred(te->log, hits_reached, &w);
 	ck_assert_msg(dbg_hits(te) >= n, "E%d: %d hits, want %d", te->id,
 	              dbg_hits(te), n);
 }
@@ -525,7 +537,6 @@ START_TEST(bp_untraced_thread)
 {
 	struct test_engine *te;
 	pid_t bg;
-	int ms;
 	struct utrace_task *task;
 	struct target tg;
 	struct utrace *u;
@@ -539,9 +550,8 @@ START_TEST(bp_untraced_thread)
 	read_target(fd, &tg);
 	bg = (pid_t)dbg_field(dbg_line(fd, "bg"), 0);
 	dbg_wait_marker(te, 1);
-	/* No engine took the new thread: the library lets it go. */
-	for (ms = test_wait_ms(); test_tracer_pid(bg) != 0 && ms > 0; ms--)
-		usleep(1000);
+	/* No engine took the new thread: the library let it go at its
+	 * first stop, before it ran the code that reported "bg". */
 	ck_assert_int_eq(test_tracer_pid(bg), 0);
 	ck_assert_int_eq(utrace_bp_insert(task, te->engine, tg.addr), -EBUSY);
 	ck_assert_uint_eq(raw_byte(task, tg.addr), tg.bytes[0]);
