@@ -850,6 +850,7 @@ task_dispatch(struct utrace_task *t)
 static void
 task_stop(struct utrace_task *t, int st)
 {
+	t->sweep_suspect = false;
 	if (task_decode(t, st) == 0)
 		task_dispatch(t);
 }
@@ -973,11 +974,36 @@ proc_stat_state(pid_t tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/* Whether @tid has a status a wait would return now (not consumed). */
+static bool
+task_waitable(pid_t tid, int *err)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	*err = 0;
+	if (waitid(P_PID, (id_t)tid, &si,
+	           WEXITED | WSTOPPED | __WALL | __WNOTHREAD | WNOHANG |
+	                   WNOWAIT) < 0) {
+		*err = errno;
+		return false;
+	}
+	return si.si_pid != 0;
+}
+
 /*
  * A host thread that waits without __WNOTHREAD can consume a tracee's stop
- * (see utrace(7)); the tracee then sits in a ptrace stop nobody resumes.
- * Found here: believed running, in a tracing stop, and nothing to wait
- * for.  The stop is rebuilt from its siginfo and handled as usual.
+ * or final status (see utrace(7)); the tracee then sits in a ptrace stop
+ * nobody resumes, or its death is never seen.  Found here: believed
+ * running yet in a tracing stop, or gone, with nothing to wait for.
+ *
+ * /proc shows a stop before the stopping task has finished publishing it,
+ * and a thread that calls execve() loses its tid before the exec event
+ * arrives under the leader's; so a task is only suspected at one sweep and
+ * recovered if the same holds at the next one with no stop handled in
+ * between.  A stop is then rebuilt from its siginfo, after checking once
+ * more, with the task known to be fully stopped, that no wait could still
+ * return it.
  */
 static void
 task_recover(struct utrace_task *t)
@@ -985,28 +1011,34 @@ task_recover(struct utrace_task *t)
 	pid_t tid = atomic_load(&t->tid);
 	char state = proc_stat_state(tid);
 	siginfo_t si;
+	bool suspect = t->sweep_suspect;
+	int err;
 	int st;
-	int r;
 
-	if (state != 't' && state != 0)
-		return;
-	memset(&si, 0, sizeof(si));
-	r = waitid(P_PID, (id_t)tid, &si,
-	           WEXITED | WSTOPPED | __WALL | __WNOTHREAD | WNOHANG |
-	                   WNOWAIT);
-	if (r == 0 && si.si_pid != 0)
-		return;
+	t->sweep_suspect = false;
 	if (state == 0) {
-		/* Gone, and its exit status was taken too. */
-		if (r < 0 && errno == ECHILD) {
-			ulog(t->u, LOG_WARNING,
-			     "task %d: its exit was taken by another wait",
-			     tid);
-			task_death(t, 0);
+		/* Gone, and its final status was taken too? */
+		if (task_waitable(tid, &err) || err != ECHILD)
+			return;
+		if (!suspect) {
+			t->sweep_suspect = true;
+			return;
 		}
+		ulog(t->u, LOG_WARNING,
+		     "task %d: its exit was taken by another wait", tid);
+		task_death(t, 0);
 		return;
 	}
-	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0)
+	if (t->state != TASK_RUNNING || state != 't' ||
+	    task_waitable(tid, &err))
+		return;
+	if (!suspect) {
+		t->sweep_suspect = true;
+		return;
+	}
+	memset(&si, 0, sizeof(si));
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0 ||
+	    task_waitable(tid, &err))
 		return;
 	if (si.si_signo == SIGTRAP && si.si_code > SIGTRAP &&
 	    (si.si_code & 0x7f) == SIGTRAP)
@@ -1022,6 +1054,8 @@ task_recover(struct utrace_task *t)
 	utrace_task_put(t);
 }
 
+/* Every live task is looked at: a stolen exit can leave a task we
+ * believe stopped or new with no status to come. */
 void
 task_sweep(struct utrace *u)
 {
@@ -1032,7 +1066,8 @@ task_sweep(struct utrace *u)
 		struct utrace_task *t =
 			list_entry(pos, struct utrace_task, node);
 
-		if (t->state == TASK_RUNNING)
+		if (t->state != TASK_DEAD && t->state != TASK_DETACHED &&
+		    !t->early_dead && !t->in_pass)
 			task_recover(t);
 	}
 }

@@ -146,6 +146,7 @@ struct utrace_task {
 	int exit_status;
 	struct debug_task *debug; /* debug.c: registers, breakpoints */
 	bool dying;               /* death report started */
+	bool sweep_suspect;       /* task_sweep(): looked lost once */
 	atomic_bool dead;
 	atomic_bool untraced; /* detached while alive, not our child */
 	int status;           /* final wait status */

@@ -222,6 +222,81 @@ START_TEST(sigchld_and_mask_unchanged)
 }
 END_TEST
 
+/* ---- a SIGCHLD handler installed while tracing ---------------------- */
+
+static pid_t tracer_tid;
+static volatile sig_atomic_t chld_total;
+static volatile sig_atomic_t chld_on_tracer;
+
+static void
+on_sigchld_where(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	chld_total++;
+	if (gettid() == __atomic_load_n(&tracer_tid, __ATOMIC_SEQ_CST))
+		chld_on_tracer++;
+}
+
+static uint32_t
+note_tracer_tid(struct test_engine *te, struct utrace_engine *engine,
+                struct utrace_task *task, const struct test_ev *ev,
+                void *payload, uint32_t ret)
+{
+	__atomic_store_n(&tracer_tid, gettid(), __ATOMIC_SEQ_CST);
+	return count_getppid(te, engine, task, ev, payload, ret);
+}
+
+/*
+ * The tracer thread leaves SIGCHLD unblocked only while its disposition is
+ * the default; a handler the host installs after utrace_new() (and before
+ * its next call into the library) never runs on the tracer thread, where
+ * a wait in it could take a tracee's stop.  The kernel sends SIGCHLD at
+ * every ptrace stop, so the handler runs many times, on the host's thread.
+ */
+START_TEST(sigchld_handler_never_on_tracer)
+{
+	struct sigaction sa;
+	struct sigaction saved;
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct utrace *u;
+	int status;
+
+	chld_total = 0;
+	chld_on_tracer = 0;
+	u = test_new(NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigchld_where;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGCHLD, &sa, &saved), 0);
+
+	task = test_spawn(u, "ppids:200", "exit:4", NULL);
+	t1 = test_engine_new(1, note_tracer_tid);
+	t1->quiet = true;
+	e1 = test_attach(task, t1, UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH));
+	test_start(task);
+	status = test_wait(task);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 4,
+	              "status %#x", status);
+	ck_assert_int_eq(t1->hits, 200);
+	ck_assert_int_ne(__atomic_load_n(&tracer_tid, __ATOMIC_SEQ_CST), 0);
+	ck_assert_int_ne(__atomic_load_n(&tracer_tid, __ATOMIC_SEQ_CST),
+	                 gettid());
+	ck_assert_msg(chld_total > 0, "the handler never ran");
+	ck_assert_msg(chld_on_tracer == 0,
+	              "the handler ran %d of %d times on the tracer thread",
+	              (int)chld_on_tracer, (int)chld_total);
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	test_free(u);
+	ck_assert_int_eq(sigaction(SIGCHLD, &saved, NULL), 0);
+}
+END_TEST
+
 /* The tracee gets the spawning thread's mask, not the tracer thread's. */
 START_TEST(spawn_gets_callers_mask)
 {
@@ -616,6 +691,7 @@ host_suite(void)
 	tc = test_tcase(s, "signals");
 	tcase_add_loop_test(tc, sigchld_and_mask_unchanged, 0, 3);
 	tcase_add_test(tc, spawn_gets_callers_mask);
+	tcase_add_test(tc, sigchld_handler_never_on_tracer);
 	tc = test_tcase(s, "fds");
 	tcase_add_test(tc, library_fds_not_inherited);
 	tc = test_tcase(s, "free");
