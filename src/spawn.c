@@ -31,10 +31,6 @@
 #error "NATIVE_AUDIT_ARCH unknown for this architecture"
 #endif
 
-#define SEIZE_OPTIONS                                                       \
-	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
-	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
-
 struct spawn_args {
 	char *const *argv;
 	char *const *envp;
@@ -161,7 +157,7 @@ spawn_run(struct utrace *u, void *arg)
 {
 	struct spawn_args *a = arg;
 	char path[PATH_MAX];
-	long options = SEIZE_OPTIONS;
+	long options = TASK_BASE_OPTIONS;
 	int r;
 
 	r = resolve_path(a->argv[0], a->envp, path, sizeof(path));
@@ -228,6 +224,8 @@ spawn_fork(struct utrace *u, struct spawn_args *a, const char *path,
 	}
 	t->spawned = true;
 	t->start_hold = true;
+	t->opts = options;
+	t->exitkill = (options & PTRACE_O_EXITKILL) != 0;
 	t->parent_seen = true;
 	t->kill_on_free = !(a->flags & UTRACE_SPAWN_DETACH_ON_FREE);
 	if (a->flags & UTRACE_SPAWN_SECCOMP) {
@@ -355,7 +353,7 @@ seize_thread(struct utrace *u, struct seize_args *a, pid_t tgid, pid_t tid)
 		return 0;
 	if (task_lookup(u, tid))
 		return -EBUSY;
-	if (ptrace(PTRACE_SEIZE, tid, 0, (long)SEIZE_OPTIONS) < 0) {
+	if (ptrace(PTRACE_SEIZE, tid, 0, (long)TASK_BASE_OPTIONS) < 0) {
 		int e = errno;
 
 		if (e == ESRCH)
@@ -375,6 +373,7 @@ seize_thread(struct utrace *u, struct seize_args *a, pid_t tgid, pid_t tid)
 	t->parent_seen = true;
 	t->seized = true;
 	t->start_hold = true;
+	t->opts = TASK_BASE_OPTIONS;
 	task_interrupt(t);
 	return seize_add(a, utrace_task_get(t));
 }

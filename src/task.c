@@ -120,10 +120,41 @@ task_update_events(struct utrace_task *t)
 	if (t->sys_filtered && !first && t->sys.arch != t->seccomp_map.arch)
 		t->sys_filtered = false;
 	/* Resumed with PTRACE_CONT, it would miss calls it must now stop
-	 * at: interrupt it, its next resume picks the right request. */
-	if (t->state == TASK_RUNNING && !t->syscall_traced &&
-	    (events & UTRACE_EVENT_SYSCALL) && !t->sys_filtered)
+	 * at; without PTRACE_O_TRACEEXIT, its exit: interrupt it, its next
+	 * resume picks the right request and options. */
+	if (t->state == TASK_RUNNING &&
+	    (((events & UTRACE_EVENT_SYSCALL) && !t->syscall_traced &&
+	      !t->sys_filtered) ||
+	     ((events & UTRACE_EVENT(EXIT)) &&
+	      !(t->opts & PTRACE_O_TRACEEXIT))))
 		task_interrupt(t);
+}
+
+/* The ptrace options @t needs now: an exit stop only if someone wants it. */
+static long
+task_ptrace_options(const struct utrace_task *t)
+{
+	long o = TASK_BASE_OPTIONS;
+
+	if (t->events & UTRACE_EVENT(EXIT))
+		o |= PTRACE_O_TRACEEXIT;
+	if (t->seccomp)
+		o |= PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL;
+	if (t->exitkill)
+		o |= PTRACE_O_EXITKILL;
+	return o;
+}
+
+/* A new task has the options of the task that made it. */
+static void
+task_inherit(struct utrace_task *child, const struct utrace_task *parent)
+{
+	child->opts = parent->opts;
+	child->exitkill = parent->exitkill;
+	if (parent->seccomp) {
+		child->seccomp = true;
+		child->seccomp_map = parent->seccomp_map;
+	}
 }
 
 /* Whether any engine of @t wants reports of the call @sc. */
@@ -180,8 +211,9 @@ task_detach_ptrace(struct utrace_task *t)
 {
 	struct stop *s = &t->stop;
 
-	/* Its filter would fail the filtered calls with ENOSYS: kept. */
-	if (t->seccomp) {
+	/* Its filter would fail the filtered calls with ENOSYS: kept.  So
+	 * is a thread in a process with breakpoints, until they go. */
+	if (t->seccomp || debug_keeps(t)) {
 		t->detach_pending = false;
 		task_maybe_resume(t);
 		return;
@@ -228,6 +260,7 @@ void
 task_engines_changed(struct utrace_task *t)
 {
 	task_update_events(t);
+	debug_engines_changed(t);
 	if (!list_empty(&t->engines) || t->in_pass || t->start_hold || t->dying)
 		return;
 	if (t->state == TASK_NEW && !t->parent_seen)
@@ -421,13 +454,17 @@ task_maybe_resume(struct utrace_task *t)
 	}
 	if (!t->killing && !t->seccomp &&
 	    (t->detach_pending ||
-	     (list_empty(&t->engines) && !t->start_hold))) {
+	     (list_empty(&t->engines) && !t->start_hold)) &&
+	    !debug_keeps(t)) {
 		task_detach_ptrace(t);
 		return;
 	}
 
 	if (s->kind == STOP_SYSCALL_ENTRY || s->kind == STOP_SYSCALL_EXIT)
 		(void)syscall_write_back(t);
+	if (t->opts != task_ptrace_options(t) &&
+	    ptrace(PTRACE_SETOPTIONS, tid, 0, task_ptrace_options(t)) == 0)
+		t->opts = task_ptrace_options(t);
 	stop_write_signal(t);
 	sig = stop_signal(s);
 	a = resume_final(s->resume);
@@ -503,10 +540,9 @@ task_handle_clone(struct utrace_task *t, int event)
 	}
 	child->tgid = tgid;
 	child->parent_seen = true;
-	if (t->seccomp) {
-		child->seccomp = true;
-		child->seccomp_map = t->seccomp_map;
-	}
+	task_inherit(child, t);
+	if (r.kind == UTRACE_CLONE_VFORK)
+		debug_vfork(t, child);
 	engine_follow(t, child);
 	r.child = utrace_task_get(child);
 	engine_report(t, &r);
@@ -604,10 +640,7 @@ task_orphan_child(struct utrace_task *parent, pid_t ctid)
 	if (!child)
 		return;
 	child->parent_seen = true;
-	if (parent->seccomp) {
-		child->seccomp = true;
-		child->seccomp_map = parent->seccomp_map;
-	}
+	task_inherit(child, parent);
 	if (list_empty(&child->engines))
 		task_detach_ptrace(child);
 }

@@ -108,6 +108,14 @@ struct stop {
 
 struct debug_task;
 
+/*
+ * The ptrace options every task has.  PTRACE_O_TRACEEXIT is added only
+ * while an engine wants EXIT reports (task_ptrace_options()).
+ */
+#define TASK_BASE_OPTIONS                                                   \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
+	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
+
 struct utrace_task {
 	atomic_int ref;
 	struct utrace *u;
@@ -147,6 +155,8 @@ struct utrace_task {
 	struct debug_task *debug; /* debug.c: registers, breakpoints */
 	bool dying;               /* death report started */
 	bool sweep_suspect;       /* task_sweep(): looked lost once */
+	bool exitkill;            /* PTRACE_O_EXITKILL (inherited) */
+	long opts;                /* ptrace options set, 0: not known */
 	atomic_bool dead;
 	atomic_bool untraced; /* detached while alive, not our child */
 	int status;           /* final wait status */

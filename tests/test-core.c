@@ -1617,6 +1617,75 @@ START_TEST(set_events_on_running_task)
 }
 END_TEST
 
+/*
+ * The exit stop is a stop like any other: it happens only while some
+ * engine wants EXIT reports (PTRACE_O_TRACEEXIT is set and cleared as
+ * engines come and go).  _i == 0: an engine that hears every report
+ * (QUIESCE) but not EXIT gets none for the exit, and the death status.  _i == 1: EXIT is asked for
+ * while the task runs untraced in a read(); the library interrupts it to
+ * turn the exit stop on, and the exit is reported with its status.
+ */
+START_TEST(exit_stop_only_when_wanted)
+{
+	struct test_log *log = test_log();
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task;
+	struct utrace *u;
+	long exit_at;
+	long death_at;
+	size_t i;
+	int rep[2];
+	int data[2];
+	int status;
+
+	u = test_new(NULL);
+	test_pipe(rep, 1);
+	test_pipe(data, 0);
+	task = test_spawn(u, "-r", test_fmt("%d", rep[1]), "say:ready",
+	                  test_fmt("read:%d", data[0]), "exit:5", NULL);
+	test_close(rep[1]);
+	test_close(data[0]);
+	t1 = test_engine_new(1, NULL);
+	e1 = test_attach(task, t1,
+	                 (_i == 0 ? UTRACE_EVENT(QUIESCE) : 0) |
+	                         UTRACE_EVENT(DEATH));
+	test_start(task);
+	ck_assert_str_eq(test_read_line(rep[0]), "say ready");
+	if (_i == 1)
+		ck_assert_int_eq(utrace_set_events(task, e1,
+		                                   UTRACE_EVENT(EXIT) |
+		                                           UTRACE_EVENT(DEATH)),
+		                 0);
+	ck_assert_int_eq(write(data[1], "x", 1), 1);
+	test_close(data[1]);
+	status = test_wait(task);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	              "status %#x", status);
+
+	death_at = test_log_find(log, 0, 1, EV_DEATH, TEST_ANY);
+	ck_assert_msg(death_at >= 0, "%s", test_log_dump(log));
+	ck_assert_int_eq(log->ev[death_at].status, status);
+	if (_i == 0) {
+		for (i = 0; i < test_log_n(log); i++)
+			ck_assert_msg(log->ev[i].kind != EV_EXIT &&
+			                      !(log->ev[i].kind == EV_QUIESCE &&
+			                        log->ev[i].event ==
+			                                UTRACE_EVENT(EXIT)),
+			              "an exit report nobody asked for:\n%s",
+			              test_log_dump(log));
+	} else {
+		ck_assert_int_eq(test_log_count(log, 1, EV_EXIT, TEST_ANY), 1);
+		exit_at = test_log_find(log, 0, 1, EV_EXIT, TEST_ANY);
+		ck_assert_int_lt(exit_at, death_at);
+		ck_assert_int_eq(log->ev[exit_at].status, status);
+	}
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	test_free(u);
+}
+END_TEST
+
 /* ---- two contexts side by side ------------------------------------------ */
 
 START_TEST(two_contexts)
@@ -1693,6 +1762,7 @@ core_suite(void)
 	tc = test_tcase(s, "report");
 	tcase_add_loop_test(tc, report_from_callback, 0, 2);
 	tcase_add_test(tc, set_events_on_running_task);
+	tcase_add_loop_test(tc, exit_stop_only_when_wanted, 0, 2);
 	tc = test_tcase(s, "jctl");
 	tcase_add_test(tc, group_stop);
 	tc = test_tcase(s, "clone-exec");
