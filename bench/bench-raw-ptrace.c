@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-raw-ptrace [-i] [--] PROG [ARGS]: the least a ptrace tracer can
+ * bench-raw-ptrace [-i] [-s] [--] PROG [ARGS]: the least a ptrace tracer can
  * do to stop PROG and all its threads and descendants at every system call
  * entry and exit.  Per stop: one waitpid() and one PTRACE_SYSCALL, nothing
  * read, nothing decoded.  This is the floor the other tracers are compared
  * with.  With -i it also fetches PTRACE_GET_SYSCALL_INFO at every syscall
  * stop: the floor for a tracer that looks at the calls.
+ *
+ * With -s only openat() stops: PROG gets a seccomp filter that returns
+ * SECCOMP_RET_TRACE for openat (and for any call of another architecture)
+ * and allows the rest, installed right before the exec.  The tracer
+ * resumes with PTRACE_CONT, and from a seccomp stop with PTRACE_SYSCALL so
+ * that the call's exit stops too (two stops per call, as without the
+ * filter): the floor for filtered tracing.  Exits 77 on a machine it has
+ * no filter for.
  *
  * New threads and processes are followed with PTRACE_O_TRACE{CLONE,FORK,
  * VFORK}.  Everything is seized (PTRACE_SEIZE), so a new task's first stop
@@ -18,11 +26,17 @@
  * and exits as PROG did (128 + the signal if PROG was killed).
  */
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,9 +48,49 @@
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | \
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL)
 
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* In the child, right before the exec: only openat() stops. */
+static int
+install_filter(void)
+{
+#ifdef NATIVE_ARCH
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		         offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		         offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
+		fprintf(stderr, "bench-raw-ptrace: seccomp filter: %s\n",
+		        strerror(errno));
+		return -1;
+	}
+	return 0;
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
 /* Forks PROG, held in a read() until it is seized.  Returns its pid. */
 static pid_t
-start(char **argv)
+start(char **argv, int filter)
 {
 	int fds[2];
 	pid_t pid;
@@ -57,13 +111,16 @@ start(char **argv)
 		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
 			;
 		(void)close(fds[0]);
+		if (filter && install_filter() < 0)
+			_exit(127);
 		execvp(argv[0], argv);
 		fprintf(stderr, "bench-raw-ptrace: %s: %s\n", argv[0],
 		        strerror(errno));
 		_exit(127);
 	}
 	(void)close(fds[0]);
-	if (ptrace(PTRACE_SEIZE, pid, 0, OPTIONS) < 0) {
+	if (ptrace(PTRACE_SEIZE, pid, 0,
+	           OPTIONS | (filter ? PTRACE_O_TRACESECCOMP : 0)) < 0) {
 		perror("bench-raw-ptrace: PTRACE_SEIZE");
 		(void)kill(pid, SIGKILL);
 		(void)close(fds[1]);
@@ -83,7 +140,9 @@ main(int argc, char **argv)
 	/* Room for any struct ptrace_syscall_info; nothing reads it. */
 	unsigned long long info[16];
 	int fetch = 0;
+	int filter = 0;
 	int exit_status = 0;
+	int resume;
 	pid_t child;
 	pid_t pid;
 	int status;
@@ -91,10 +150,13 @@ main(int argc, char **argv)
 	int sig;
 	int deliver;
 
-	if (argc > 1 && strcmp(argv[1], "-i") == 0) {
-		fetch = 1;
-		argc--;
-		argv++;
+	for (; argc > 1; argc--, argv++) {
+		if (strcmp(argv[1], "-i") == 0)
+			fetch = 1;
+		else if (strcmp(argv[1], "-s") == 0)
+			filter = 1;
+		else
+			break;
 	}
 	if (argc > 1 && strcmp(argv[1], "--") == 0) {
 		argc--;
@@ -102,10 +164,17 @@ main(int argc, char **argv)
 	}
 	if (argc < 2) {
 		fprintf(stderr,
-		        "Usage: bench-raw-ptrace [-i] [--] PROG [ARGS]\n");
+		        "Usage: bench-raw-ptrace [-i] [-s] [--] PROG [ARGS]\n");
 		return 2;
 	}
-	child = start(argv + 1);
+#ifndef NATIVE_ARCH
+	if (filter) {
+		fprintf(stderr, "bench-raw-ptrace: -s: no filter for this "
+		                "machine\n");
+		return 77;
+	}
+#endif
+	child = start(argv + 1, filter);
 	if (child < 0)
 		return 1;
 
@@ -126,11 +195,17 @@ main(int argc, char **argv)
 		sig = WSTOPSIG(status);
 		event = status >> 16;
 		deliver = 0;
-		if (sig == (SIGTRAP | 0x80)) {
+		/* Filtered, the task runs to its next seccomp stop. */
+		resume = filter ? PTRACE_CONT : PTRACE_SYSCALL;
+		if (sig == (SIGTRAP | 0x80) ||
+		    (sig == SIGTRAP && event == PTRACE_EVENT_SECCOMP)) {
 			syscall_stops++;
 			if (fetch)
 				(void)ptrace(PTRACE_GET_SYSCALL_INFO, pid,
 				             sizeof(info), info);
+			/* From the seccomp stop to the call's exit stop. */
+			if (event == PTRACE_EVENT_SECCOMP)
+				resume = PTRACE_SYSCALL;
 		} else if (event == PTRACE_EVENT_CLONE ||
 		           event == PTRACE_EVENT_FORK ||
 		           event == PTRACE_EVENT_VFORK) {
@@ -140,7 +215,7 @@ main(int argc, char **argv)
 			deliver = sig;
 		}
 		/* ESRCH: killed meanwhile, its death comes next. */
-		(void)ptrace(PTRACE_SYSCALL, pid, 0, deliver);
+		(void)ptrace(resume, pid, 0, deliver);
 	}
 
 	fprintf(stderr,

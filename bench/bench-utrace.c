@@ -17,6 +17,10 @@
  *
  * The engines follow new threads and processes (UTRACE_ATTACH_FOLLOW).
  *
+ * -m measures the memory of this process: once when the engines are on
+ * the first task, before it runs, and again at every getpid() call of
+ * PROG (bench-scale calls it once, when all its threads are traced).
+ *
  * -b blocks SIGCHLD in the main thread once PROG is spawned.  The kernel
  * sends the tracer's thread group a SIGCHLD at every ptrace stop; the
  * tracer thread blocks it, so without -b it wakes the main thread, which
@@ -25,18 +29,25 @@
  * At the end it prints to stderr
  *   bench-utrace: stops S tasks T
  * (S: syscall reports the first engine got on all tasks, T: tasks it
- * was on) and exits as PROG did (128 + the signal if PROG was killed).
+ * was on), with -m also
+ *   bench-utrace: mem tasks T0 rss-kb R0 heap-b H0 tasks T1 rss-kb R1 heap-b H1
+ * (T: the tasks the first engine was on, R: VmRSS, H: bytes allocated with
+ * malloc(), at the first and the last sample), and exits as PROG did (128
+ * + the signal if PROG was killed).
  */
 #include <errno.h>
 #include <linux/audit.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <utrace/utrace.h>
 
@@ -53,12 +64,21 @@
 #define NATIVE_ARCH 0
 #endif
 
+struct mem {
+	unsigned long tasks;
+	unsigned long rss_kb;
+	unsigned long long heap;
+};
+
 struct bench {
 	unsigned long stops;
 	unsigned long tasks;
 	unsigned long read_errors;
 	/* What the reader saw, summed so that nothing is optimised out. */
 	unsigned long sum;
+	bool measure_mem;
+	/* Before the first task runs, and at PROG's last getpid(). */
+	struct mem mem[2];
 };
 
 /* One per engine position; shared by the copies on every task. */
@@ -88,6 +108,33 @@ inspect(struct bench *b, struct utrace_task *task,
 		b->sum += buf[i];
 }
 
+static unsigned long
+rss_kb(void)
+{
+	char buf[4096];
+	const char *p;
+
+	if (bench_read_file("/proc/self/status", buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "\nVmRSS:");
+	return p ? strtoul(p + strlen("\nVmRSS:"), NULL, 10) : 0;
+}
+
+static void
+sample_mem(struct bench *b, struct mem *m)
+{
+	m->tasks = b->tasks;
+	m->rss_kb = rss_kb();
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		/* Small blocks, and those big enough to get a mapping. */
+		m->heap = mi.uordblks + mi.hblkhd;
+	}
+#endif
+}
+
 static uint32_t
 report_syscall_entry(uint32_t action, struct utrace_engine *engine,
                      struct utrace_task *task, struct utrace_syscall *sc,
@@ -95,8 +142,12 @@ report_syscall_entry(uint32_t action, struct utrace_engine *engine,
 {
 	struct slot *s = data;
 
-	if (s->first)
+	if (s->first) {
 		s->bench->stops++;
+		if (s->bench->measure_mem && sc->arch == NATIVE_ARCH &&
+		    sc->nr == SYS_getpid)
+			sample_mem(s->bench, &s->bench->mem[1]);
+	}
 	if (s->reader)
 		inspect(s->bench, task, sc);
 	return UTRACE_RESUME | utrace_syscall_action(action);
@@ -165,8 +216,8 @@ attach(struct utrace_task *task, struct slot *s, int64_t nr)
 static void
 usage(void)
 {
-	fprintf(stderr, "Usage: bench-utrace [-b] ENGINES noop|read|filter "
-	                "[--] PROG [ARGS]\n");
+	fprintf(stderr, "Usage: bench-utrace [-b] [-m] ENGINES "
+	                "noop|read|filter [--] PROG [ARGS]\n");
 }
 
 int
@@ -188,10 +239,13 @@ main(int argc, char **argv)
 	int status = -1;
 	int r;
 
-	if (argc > 1 && strcmp(argv[1], "-b") == 0) {
-		block_sigchld = true;
-		argc--;
-		argv++;
+	for (; argc > 1; argc--, argv++) {
+		if (strcmp(argv[1], "-b") == 0)
+			block_sigchld = true;
+		else if (strcmp(argv[1], "-m") == 0)
+			bench.measure_mem = true;
+		else
+			break;
 	}
 	if (argc < 4) {
 		usage();
@@ -249,6 +303,8 @@ main(int argc, char **argv)
 			goto finish;
 		}
 	}
+	if (bench.measure_mem)
+		sample_mem(&bench, &bench.mem[0]);
 	if (block_sigchld) {
 		/* After the spawn: PROG inherits the mask of the caller. */
 		(void)sigemptyset(&sigchld);
@@ -278,6 +334,13 @@ finish:
 		fprintf(stderr, " read-errors %lu sum %lx", bench.read_errors,
 		        bench.sum);
 	fputc('\n', stderr);
+	if (bench.measure_mem)
+		fprintf(stderr,
+		        "bench-utrace: mem tasks %lu rss-kb %lu heap-b %llu "
+		        "tasks %lu rss-kb %lu heap-b %llu\n",
+		        bench.mem[0].tasks, bench.mem[0].rss_kb,
+		        bench.mem[0].heap, bench.mem[1].tasks,
+		        bench.mem[1].rss_kb, bench.mem[1].heap);
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);

@@ -40,33 +40,49 @@ RUN_TIMEOUT = 120
 
 # The syscall loop is the workload the targets are about.
 LOOP = 'getppid'
+# The realistic job of the targets.
+REAL = 'build'
 
 
 class Workload:
-    def __init__(self, key, label, make, full, quick):
+    def __init__(self, key, label, make, full, quick, tracers=None):
         self.key = key
         self.label = label
         # make(bench_dir, size) -> argv
         self.make = make
         self.full = full
         self.quick = quick
+        # Keys of the tracers it runs under, None for all.
+        self.tracers = tracers
 
 
-# Trees the realistic job archives: a part of /usr/include, so that the
-# default run stays within about 5 minutes (all of it is ~5x bigger).
-TAR_FULL = ['/usr/include/linux', '/usr/include/c++',
-            '/usr/include/x86_64-linux-gnu']
-TAR_QUICK = ['/usr/include/linux']
+# The realistic job: compile C files one after the other from a shell, as
+# a build does (sh, then gcc, cc1 and as for each file: -f matters).
+# About 1 s untraced on the reference machine.  The files are the
+# benchmark programs themselves, so the job changes only when they do.
+BUILD_FULL = ['bench-utrace.c', 'bench-raw-ptrace.c', 'bench-scale.c',
+              'bench-threads.c', 'bench-signal.c', 'bench-fork.c',
+              'bench-exec.c', 'bench-getppid.c', 'bench-common.c']
+BUILD_QUICK = ['bench-getppid.c']
 
 
-def _tar_or_gcc(bench_dir, trees):
-    trees = [t for t in trees if os.path.isdir(t)] or ['/usr/include']
-    if shutil.which('tar'):
-        return ['tar', 'cf', '/dev/null'] + trees
-    # No tar: compile a small C file instead (cc1 and as are children).
-    return ['gcc', '-O2', '-c', '-o', '/dev/null',
-            os.path.join(SRC_ROOT, 'bench', 'bench-fork.c')]
+def _build_job(bench_dir, files):
+    cc = shutil.which('gcc') or shutil.which('cc')
+    if not cc:
+        # No compiler: archive headers through a pipe (tar skips reading
+        # the files when the archive is /dev/null itself).
+        return ['sh', '-c', 'tar cf - /usr/include/linux | cat >/dev/null']
+    paths = [os.path.join(SRC_ROOT, 'bench', f) for f in files]
+    return ['sh', '-c', 'for f; do %s -O2 -D_GNU_SOURCE -I %s -c -o '
+            '/dev/null "$f" || exit 1; done' % (
+                os.path.basename(cc), os.path.join(SRC_ROOT, 'include')),
+            'sh'] + paths
 
+
+# The realistic job takes long: only the tracers the targets compare.
+BUILD_TRACERS = {'none', 'raw', 'raw-filt', 'utrace8', 'mstrace',
+                 'mstrace-nof', 'strace', 'strace-filt', 'mstrace-filt',
+                 'mstrace-nof-filt', 'utrace-filt'}
 
 WORKLOADS = [
     Workload('getppid', 'syscall loop',
@@ -84,8 +100,9 @@ WORKLOADS = [
     Workload('signal', 'raise(SIGUSR1) with a handler',
              lambda b, n: [os.path.join(b, 'bench-signal'), str(n)],
              2000, 200),
-    Workload('tar', 'realistic job (gcc -c when tar is missing)',
-             _tar_or_gcc, TAR_FULL, TAR_QUICK),
+    Workload(REAL, 'realistic job: `gcc -O2 -c` of C files one by one, '
+             'from `sh`', _build_job, BUILD_FULL, BUILD_QUICK,
+             tracers=BUILD_TRACERS),
 ]
 
 
@@ -114,14 +131,30 @@ class Tracer:
 
 
 def probe(argv):
-    """Return code of a short command, None if it could not start."""
+    """Return code of a short command (None if it could not start) and
+    the last line of its stderr."""
     try:
-        return subprocess.run(argv, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL,
-                              timeout=30).returncode
-    except (OSError, subprocess.TimeoutExpired):
-        return None
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           text=True, errors='replace', timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, str(e)
+    lines = p.stderr.strip().splitlines()
+    return p.returncode, lines[-1] if lines else ''
+
+
+# What mstrace says about an option it does not have yet.
+UNSUPPORTED = 'not supported yet'
+
+
+def mstrace_missing(err, options):
+    """Why mstrace refused @options, from its last line of stderr."""
+    for o in options:
+        if '%s is %s' % (o, UNSUPPORTED) in err:
+            return 'mstrace %s not available' % o
+    if UNSUPPORTED in err:
+        return 'mstrace: %s' % err.split(': ', 1)[-1]
+    return 'mstrace %s failed: %s' % (' '.join(options), err or '?')
 
 
 def make_tracers(build_dir):
@@ -160,23 +193,31 @@ def make_tracers(build_dir):
                           if have_utrace else None,
                           reason='bench-utrace not built', stops='self'))
 
-    if os.access(mstrace, os.X_OK):
-        follow = ['-f'] if probe([mstrace, '-f', '-o', '/dev/null',
-                                  'true']) == 0 else []
-        if not follow:
-            notes.append('mstrace has no `-f` yet: it ran without it and '
-                         'traced only the first task (see its syscall '
-                         'stops).')
-        label = 'mstrace %s-o /dev/null' % ('-f ' if follow else '')
-        tracers.append(Tracer('mstrace', label,
-                              prefix=[mstrace] + follow + ['-o', '/dev/null',
-                                                           '--'],
-                              stops='count',
-                              count_prefix=[mstrace] + follow + ['-c']))
+    # mstrace -f against strace -f.  Until mstrace has -f, it also runs
+    # without it (first task only), so that its row is not empty; the
+    # targets stay n/a.
+    have_mstrace = os.access(mstrace, os.X_OK)
+    have_f = False
+    if have_mstrace:
+        rc, err = probe([mstrace, '-f', '-o', '/dev/null', 'true'])
+        have_f = rc == 0
+        reason = '' if have_f else mstrace_missing(err, ['-f'])
     else:
-        follow = []
-        tracers.append(Tracer('mstrace', 'mstrace',
-                              reason='mstrace not built (-Dexamples=false?)'))
+        reason = 'mstrace not built (-Dexamples=false?)'
+    tracers.append(Tracer('mstrace', 'mstrace -f -o /dev/null',
+                          prefix=[mstrace, '-f', '-o', '/dev/null', '--']
+                          if have_f else None, reason=reason,
+                          stops='count',
+                          count_prefix=[mstrace, '-f', '-c']))
+    if have_mstrace and not have_f:
+        tracers.append(Tracer('mstrace-nof', 'mstrace -o /dev/null '
+                              '(no -f: first task only)',
+                              prefix=[mstrace, '-o', '/dev/null', '--'],
+                              stops='count', count_prefix=[mstrace, '-c']))
+        notes.append('mstrace has no `-f` yet (%s): the mstrace -f rows '
+                     'and targets are n/a; "mstrace (no -f)" traces the '
+                     'first task only (see its syscall stops), for '
+                     'reference.' % reason)
 
     if strace:
         tracers.append(Tracer('strace', 'strace -f -o /dev/null',
@@ -184,41 +225,52 @@ def make_tracers(build_dir):
                               stops='count',
                               count_prefix=[strace, '-f', '-c']))
     else:
-        tracers.append(Tracer('strace', 'strace', reason='strace not found'))
+        tracers.append(Tracer('strace', 'strace -f -o /dev/null',
+                              reason='strace not found'))
 
     # Filtered: only openat, through a seccomp filter.
     filt = ['--seccomp-bpf', '-e', 'trace=openat']
-    if strace and probe([strace, '-f'] + filt +
-                        ['-o', '/dev/null', 'true']) == 0:
-        tracers.append(Tracer('strace-filt', 'strace -f --seccomp-bpf '
-                              '-e trace=openat',
-                              prefix=[strace, '-f'] + filt +
+    rc, err = probe([raw, '-s', '--', 'true']) if have_raw else (None, '')
+    tracers.append(Tracer('raw-filt', 'raw loop, seccomp filter on openat',
+                          prefix=[raw, '-s', '--'] if rc == 0 else None,
+                          reason='bench-raw-ptrace -s: %s' % (
+                              err or 'not built'), stops='self'))
+    rc, err = probe([strace, '-f'] + filt + ['-o', '/dev/null', 'true']) \
+        if strace else (None, 'strace not found')
+    tracers.append(Tracer('strace-filt', 'strace -f --seccomp-bpf '
+                          '-e trace=openat',
+                          prefix=[strace, '-f'] + filt +
+                          ['-o', '/dev/null', '--'] if rc == 0 else None,
+                          reason='strace -f --seccomp-bpf: %s' % err,
+                          stops='count',
+                          count_prefix=[strace, '-f', '-c'] + filt))
+    if have_mstrace:
+        rc, err = probe([mstrace, '-f'] + filt + ['-o', '/dev/null',
+                                                  'true'])
+        reason = mstrace_missing(err, ['-f', '--seccomp-bpf'])
+    else:
+        rc = None
+    tracers.append(Tracer('mstrace-filt', 'mstrace -f --seccomp-bpf '
+                          '-e trace=openat',
+                          prefix=[mstrace, '-f'] + filt +
+                          ['-o', '/dev/null', '--'] if rc == 0 else None,
+                          reason=reason, stops='count',
+                          count_prefix=[mstrace, '-f', '-c'] + filt))
+    if have_mstrace and not have_f and \
+            probe([mstrace] + filt + ['-o', '/dev/null', 'true'])[0] == 0:
+        tracers.append(Tracer('mstrace-nof-filt', 'mstrace --seccomp-bpf '
+                              '-e trace=openat (no -f: first task only)',
+                              prefix=[mstrace] + filt +
                               ['-o', '/dev/null', '--'], stops='count',
-                              count_prefix=[strace, '-f', '-c'] + filt))
-    else:
-        tracers.append(Tracer('strace-filt', 'strace --seccomp-bpf',
-                              reason='strace without --seccomp-bpf'))
-    if os.access(mstrace, os.X_OK) and probe(
-            [mstrace] + follow + filt + ['-o', '/dev/null', 'true']) == 0:
-        tracers.append(Tracer('mstrace-filt', 'mstrace --seccomp-bpf '
-                              '-e trace=openat',
-                              prefix=[mstrace] + follow + filt +
-                              ['-o', '/dev/null', '--'], stops='count',
-                              count_prefix=[mstrace] + follow + ['-c'] +
-                              filt))
-    else:
-        tracers.append(Tracer('mstrace-filt', 'mstrace --seccomp-bpf '
-                              '-e trace=openat',
-                              reason='mstrace has no seccomp filter yet'))
-    if have_utrace and probe([butrace, '1', 'filter', '--', 'true']) == 0:
-        tracers.append(Tracer('utrace-filt', 'libutrace, 1 engine, seccomp '
-                              'filter on openat',
-                              prefix=[butrace, '1', 'filter', '--'],
-                              stops='self'))
-    else:
-        tracers.append(Tracer('utrace-filt', 'libutrace, 1 engine, seccomp '
-                              'filter on openat',
-                              reason='libutrace has no seccomp filter here'))
+                              count_prefix=[mstrace, '-c'] + filt))
+    rc, err = probe([butrace, '1', 'filter', '--', 'true']) \
+        if have_utrace else (None, 'bench-utrace not built')
+    tracers.append(Tracer('utrace-filt', 'libutrace, 1 engine, seccomp '
+                          'filter on openat',
+                          prefix=[butrace, '1', 'filter', '--']
+                          if rc == 0 else None,
+                          reason='bench-utrace filter: %s' % err,
+                          stops='self'))
     return tracers, notes
 
 
@@ -341,12 +393,13 @@ def measure(workloads, tracers, placements, reps, size_attr, bench_dir, tmp,
             log):
     """results[placement][workload][tracer] = Cell; stops[w][t]."""
     err_path = os.path.join(tmp, 'stderr.txt')
-    avail = [t for t in tracers if t.available]
     results = {p: {w.key: {} for w in workloads} for p, _ in placements}
     stops = {w.key: {} for w in workloads}
 
     for w in workloads:
         argv = w.make(bench_dir, getattr(w, size_attr))
+        avail = [t for t in tracers if t.available and
+                 (w.tracers is None or t.key in w.tracers)]
         for t in avail:
             if t.stops == 'count':
                 stops[w.key][t.key] = count_stops(t.count_prefix, argv, tmp)
@@ -374,7 +427,7 @@ def measure(workloads, tracers, placements, reps, size_attr, bench_dir, tmp,
 
 
 PROFILED = ('raw', 'raw-info', 'utrace1', 'utrace8', 'utrace8-blk',
-            'utrace-read', 'mstrace', 'strace')
+            'utrace-read', 'mstrace', 'mstrace-nof', 'strace')
 
 
 def perf_trace_works(tmp):
@@ -382,7 +435,7 @@ def perf_trace_works(tmp):
     if not perf:
         return None
     out = os.path.join(tmp, 'perf-probe.txt')
-    if probe([perf, 'trace', '-s', '-o', out, '--', 'true']) != 0:
+    if probe([perf, 'trace', '-s', '-o', out, '--', 'true'])[0] != 0:
         return None
     try:
         with open(out) as f:
@@ -552,22 +605,25 @@ def results_table(workloads, tracers, cells):
     for w in workloads:
         row = cells[w.key]
         base = row.get('none')
-        raw = row.get('raw')
-        st = row.get('strace')
         first = True
         for t in tracers:
+            if w.tracers is not None and t.key not in w.tracers:
+                continue
             name = '**%s**' % w.key if first else ''
             first = False
             c = row.get(t.key)
             if c is None:
-                lines.append('| %s | %s | n/a | | | | | | |' % (name,
-                                                               t.label))
+                lines.append('| %s | %s | n/a (%s) | | | | | | |' % (
+                    name, t.label, t.reason))
                 continue
+            # Filtered tracers are compared with the filtered references.
+            raw = row.get('raw-filt' if t.filtered else 'raw')
+            st = row.get('strace-filt' if t.filtered else 'strace')
             fail = ' (failed %d/%d)' % (len(c.failed), len(c.runs)) \
                 if c.failed else ''
             per_stop = ''
-            if c.stops and base and t.key != 'none' and not t.filtered:
-                us = (c.median - base.median) * 1e6 / c.stops
+            us = stop_cost(row, t.key)
+            if us is not None and not t.filtered:
                 # Below the noise of the untraced run.
                 per_stop = '%.1f' % us if us >= 0 else '< 0'
             xraw = c.median / raw.median if raw and t.key != 'none' else None
@@ -580,6 +636,181 @@ def results_table(workloads, tracers, cells):
     return lines
 
 
+def stop_cost(row, key):
+    """µs per syscall stop: the tracing overhead over the untraced run."""
+    c = row.get(key)
+    base = row.get('none')
+    if not c or not base or key == 'none' or not c.stops:
+        return None
+    return (c.median - base.median) * 1e6 / c.stops
+
+
+# Scale: many traced threads with 3 no-op engines each.
+SCALE_ENGINES = 3
+# (threads, calls) of the full and the quick run.
+SCALE_SIZES = {'full': (1000, 20000), 'quick': (250, 4000)}
+SCALE_RE = re.compile(r'^bench-scale: threads (\d+) mode (\w+) calls (\d+) '
+                      r'loop-ns (\d+)', re.M)
+MEM_RE = re.compile(r'^bench-utrace: mem tasks (\d+) rss-kb (\d+) heap-b '
+                    r'(\d+) tasks (\d+) rss-kb (\d+) heap-b (\d+)', re.M)
+
+
+class ScaleConfig:
+    def __init__(self, key, label, threads, mode, calls):
+        self.key = key
+        self.label = label
+        self.threads = threads
+        self.mode = mode
+        self.calls = calls
+
+    def argv(self, bench_dir):
+        return [os.path.join(bench_dir, 'bench-scale'), str(self.threads),
+                self.mode, str(self.calls)]
+
+
+def scale_configs(size_attr):
+    t, n = SCALE_SIZES[size_attr]
+    return [ScaleConfig('1', '1 thread: it loops', 1, 'one', n),
+            ScaleConfig('one', '%d threads: 1 loops, %d sleep in read()' %
+                        (t, t - 1), t, 'one', n),
+            ScaleConfig('all', '%d threads: all loop, %d calls each' %
+                        (t, n // t), t, 'all', n)]
+
+
+def scale_tracers(tracers):
+    """(key, label, prefix) of the tracers of the scale runs."""
+    by_key = {t.key: t for t in tracers}
+    out = [('none', 'untraced', [])]
+    raw = by_key.get('raw')
+    if raw and raw.available:
+        out.append(('raw', 'raw ptrace loop (reference)', raw.prefix))
+    u = by_key.get('utrace%d' % SCALE_ENGINES)
+    if u and u.available:
+        # -m: the tracer's memory, before the first task runs and at the
+        # getpid() bench-scale makes once all its threads are traced.
+        out.append(('utrace', 'libutrace, %d no-op engines' % SCALE_ENGINES,
+                    [u.prefix[0], '-m'] + u.prefix[1:]))
+    return out
+
+
+class ScaleCell:
+    """The loop times (s) bench-scale printed, and the memory samples of
+    bench-utrace -m: (tasks, RSS KiB, heap bytes) before and after."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.failed = []
+        loops = []
+        self.mem = []
+        for r in runs:
+            m = SCALE_RE.search(r.err)
+            if not r.ok or not m:
+                self.failed.append(r)
+                continue
+            loops.append(int(m.group(4)) / 1e9)
+            m = MEM_RE.search(r.err)
+            if m:
+                v = [int(x) for x in m.groups()]
+                self.mem.append((v[0:3], v[3:6]))
+        loops.sort()
+        self.median = statistics.median(loops) if loops else None
+        self.lo = loops[0] if loops else None
+        self.hi = loops[-1] if loops else None
+
+
+def measure_scale(configs, stracers, placements, reps, bench_dir, tmp, log):
+    """results[placement][config][tracer] = ScaleCell."""
+    err_path = os.path.join(tmp, 'stderr.txt')
+    combos = [(c, t) for c in configs for t in stracers]
+    results = {}
+    for pname, cpus in placements:
+        log('scale, %s: ' % pname)
+        run_once(configs[0].argv(bench_dir), cpus, err_path)
+        runs = {(c.key, t[0]): [] for c, t in combos}
+        for rep in range(reps):
+            k = rep % len(combos)
+            for c, t in combos[k:] + combos[:k]:
+                runs[(c.key, t[0])].append(
+                    run_once(t[2] + c.argv(bench_dir), cpus, err_path))
+            log('.')
+        log('\n')
+        results[pname] = {c.key: {t[0]: ScaleCell(runs[(c.key, t[0])])
+                                  for t in stracers} for c in configs}
+    return results
+
+
+def scale_stop_cost(cells, config, tracer):
+    """µs per syscall stop of the timed loop (2 stops per call)."""
+    try:
+        c = cells[config.key][tracer]
+        base = cells[config.key]['none']
+    except KeyError:
+        return None
+    if c.median is None or base.median is None:
+        return None
+    return (c.median - base.median) * 1e6 / (2 * config.calls)
+
+
+def scale_ratio(cells, configs, key, tracer):
+    """µs/stop of configuration @key ÷ µs/stop with one thread."""
+    one = scale_stop_cost(cells, configs[0], tracer)
+    other = scale_stop_cost(cells, next(c for c in configs if c.key == key),
+                            tracer)
+    if one is None or other is None or one <= 0:
+        return None
+    return other / one
+
+
+def scale_table(configs, stracers, cells):
+    lines = ['| Threads | Tracer | Loop s (median) | min–max | µs/stop '
+             '| ×1 thread |', '|---|---|--:|--:|--:|--:|']
+    for c in configs:
+        first = True
+        for key, label, _ in stracers:
+            name = c.label if first else ''
+            first = False
+            cell = cells[c.key][key]
+            if cell.median is None:
+                lines.append('| %s | %s (failed %d/%d) | | | | |' % (
+                    name, label, len(cell.failed), len(cell.runs)))
+                continue
+            fail = ' (failed %d/%d)' % (len(cell.failed), len(cell.runs)) \
+                if cell.failed else ''
+            us = scale_stop_cost(cells, c, key) if key != 'none' else None
+            x = scale_ratio(cells, configs, c.key, key) \
+                if key != 'none' and c is not configs[0] else None
+            lines.append('| %s | %s%s | %s | %s–%s | %s | %s |' % (
+                name, label, fail, fmt_s(cell.median), fmt_s(cell.lo),
+                fmt_s(cell.hi), '%.1f' % us if us is not None else '',
+                fmt_ratio(x)))
+    return lines
+
+
+def scale_memory(configs, scale):
+    """Lines on the tracer's memory per traced task (all placements)."""
+    lines = ['| Threads | Tasks before → after | VmRSS KiB before → after '
+             '| VmRSS per added task | malloc bytes before → after '
+             '| malloc per added task |', '|---|--:|--:|--:|--:|--:|']
+    for c in configs[1:]:
+        samples = [m for cells in scale.values()
+                   for m in cells[c.key].get('utrace', ScaleCell([])).mem
+                   if m[1][0] > m[0][0]]
+        if not samples:
+            lines.append('| %s | n/a | | | | |' % c.label)
+            continue
+        med = lambda f: statistics.median(f(m) for m in samples)
+        t0, t1 = med(lambda m: m[0][0]), med(lambda m: m[1][0])
+        lines.append('| %s | %d → %d | %d → %d | %.2f KiB | %d → %d | %.0f B |'
+                     % (c.label, t0, t1, med(lambda m: m[0][1]),
+                        med(lambda m: m[1][1]),
+                        med(lambda m: (m[1][1] - m[0][1]) /
+                            (m[1][0] - m[0][0])),
+                        med(lambda m: m[0][2]), med(lambda m: m[1][2]),
+                        med(lambda m: (m[1][2] - m[0][2]) /
+                            (m[1][0] - m[0][0]))))
+    return lines
+
+
 def ratio(results, placement, w, a, b):
     try:
         return (results[placement][w][a].median /
@@ -588,55 +819,193 @@ def ratio(results, placement, w, a, b):
         return None
 
 
-def targets(results, placements):
-    """(target, placement, measured ratio or None, limit, verdict)."""
-    names = [p for p, _ in placements]
+class Target:
+    """One row of the targets table.  judged: False for a reference
+    row; stretch: a goal beyond the requirement."""
+
+    def __init__(self, name, placement, value, limit, commands, judged=True,
+                 missing=''):
+        self.name = name
+        self.placement = placement
+        self.value = value
+        self.limit = limit
+        self.commands = commands
+        self.judged = judged
+        self.missing = missing
+
+    @property
+    def verdict(self):
+        if self.value is None:
+            return 'n/a (%s)' % self.missing if self.missing else 'n/a'
+        if not self.judged:
+            return 'ref'
+        return 'MET' if self.value <= self.limit else 'MISS'
+
+
+def targets(ctx, results, scale):
+    """The targets of the performance requirement, then references."""
+    names = [p for p, _ in ctx.placements]
+    tr = {t.key: t for t in ctx.tracers}
     rows = []
+
+    def why(*keys):
+        for k in keys:
+            t = tr.get(k)
+            if t is None:
+                return '%s not run' % k
+            if not t.available:
+                return t.reason
+        return ''
+
+    def cmp(name, p, w, a, b, limit, judged=True):
+        rows.append(Target(name, p, ratio(results, p, w, a, b), limit,
+                           [ctx.command(a, w, p), ctx.command(b, w, p)],
+                           judged, why(a, b)))
+
     for p in names:
-        rows.append(('libutrace, 8 no-op engines ÷ raw loop, %s' % LOOP, p,
-                     ratio(results, p, LOOP, 'utrace8', 'raw'), 1.10, True))
-    for p in names:
-        rows.append(('(ref) libutrace, 8 no-op engines ÷ raw loop + '
-                     'GET_SYSCALL_INFO, %s' % LOOP, p,
-                     ratio(results, p, LOOP, 'utrace8', 'raw-info'), 1.10,
-                     False))
-        rows.append(('(ref) the same, host blocks SIGCHLD', p,
-                     ratio(results, p, LOOP, 'utrace8-blk', 'raw-info'),
-                     1.10, False))
-    for w in (LOOP, 'tar'):
+        cmp('libutrace, 8 no-op engines ÷ raw ptrace loop, %s' % LOOP, p,
+            LOOP, 'utrace8', 'raw', 1.10)
+    for w, stretch in ((LOOP, False), (LOOP, True), (REAL, False)):
         for p in names:
-            rows.append(('mstrace ÷ strace, %s' % w, p,
-                         ratio(results, p, w, 'mstrace', 'strace'), 1.00,
-                         True))
+            cmp('mstrace -f ÷ strace -f, %s%s' % (
+                w, ' (stretch)' if stretch else ''), p, w, 'mstrace',
+                'strace', 0.90 if stretch else 1.00)
+    for w in (LOOP, REAL):
+        for p in names:
+            cmp('filtered (openat): mstrace -f --seccomp-bpf ÷ strace -f '
+                '--seccomp-bpf, %s' % w, p, w, 'mstrace-filt',
+                'strace-filt', 1.00)
+    for w in (LOOP, REAL, 'threads'):
+        for p in names:
+            cmp('filtered (openat): libutrace ÷ raw seccomp-filtered loop, '
+                '%s%s' % (w, ' (multi-threaded)' if w == 'threads' else ''),
+                p, w, 'utrace-filt', 'raw-filt', 1.05)
+    # Multi-threaded as cheap as single-threaded: the cost of a stop.
+    for p in names:
+        try:
+            a = stop_cost(results[p]['threads'], 'utrace8')
+            b = stop_cost(results[p][LOOP], 'utrace8')
+            r = a / b if a is not None and b else None
+        except KeyError:
+            r = None
+        rows.append(Target('libutrace, 8 no-op engines: µs/stop, threads '
+                           '÷ %s (multi- vs single-threaded)' % LOOP, p, r,
+                           1.05, [ctx.command('utrace8', 'threads', p),
+                                  ctx.command('utrace8', LOOP, p)],
+                           missing=why('utrace8')))
     if 'pinned' in names and 'unpinned' in names:
-        for key, label, judged in (('utrace1', 'libutrace, 1 no-op engine',
-                                    True),
-                                   ('utrace8', 'libutrace, 8 no-op engines',
-                                    True),
-                                   ('mstrace', 'mstrace', True),
-                                   ('raw', 'raw loop (reference)', False),
-                                   ('strace', 'strace (reference)', False)):
+        for key, judged in (('utrace1', True), ('utrace8', True),
+                            ('mstrace', True), ('mstrace-nof', False),
+                            ('raw', False), ('strace', False)):
+            if key not in tr:
+                continue
             try:
-                r = (results['unpinned'][LOOP][key].median /
-                     results['pinned'][LOOP][key].median)
+                a = stop_cost(results['unpinned'][LOOP], key)
+                b = stop_cost(results['pinned'][LOOP], key)
+                r = a / b if a is not None and b else None
             except KeyError:
                 r = None
-            rows.append(('%s: unpinned ÷ pinned, %s' % (label, LOOP), '—',
-                         r, 2.00, judged))
-    out = []
-    for name, p, r, limit, judged in rows:
-        if r is None:
-            verdict = 'n/a'
-        elif not judged:
-            verdict = 'ref'
+            rows.append(Target('%s: µs/stop unpinned ÷ pinned, %s' % (
+                tr[key].label, LOOP), '—', r, 2.00,
+                [ctx.command(key, LOOP, 'unpinned'),
+                 ctx.command(key, LOOP, 'pinned')], judged, why(key)))
+    for p in (scale or {}):
+        for key, judged in (('utrace', True), ('raw', False)):
+            for c in ctx.scale_configs[1:]:
+                label = 'libutrace, %d no-op engines' % SCALE_ENGINES \
+                    if key == 'utrace' else 'raw ptrace loop'
+                rows.append(Target(
+                    '%s: µs/stop with %s ÷ 1 thread' % (label, c.label), p,
+                    scale_ratio(scale[p], ctx.scale_configs, c.key, key),
+                    1.20, [ctx.scale_command(key, c, p),
+                           ctx.scale_command(key, ctx.scale_configs[0], p)],
+                    judged, 'no scale run' if key not in scale[p][c.key]
+                    else ''))
+    # References: where the difference comes from.
+    for p in names:
+        cmp('(ref) libutrace, 8 no-op engines ÷ raw loop + '
+            'GET_SYSCALL_INFO, %s' % LOOP, p, LOOP, 'utrace8', 'raw-info',
+            1.10, judged=False)
+        cmp('(ref) the same, host blocks SIGCHLD', p, LOOP, 'utrace8-blk',
+            'raw-info', 1.10, judged=False)
+        if 'mstrace-nof' in tr:
+            for w in (LOOP, REAL):
+                cmp('(ref) mstrace without -f ÷ strace -f, %s' % w, p, w,
+                    'mstrace-nof', 'strace', 1.00, judged=False)
+        if 'mstrace-nof-filt' in tr:
+            cmp('(ref) mstrace --seccomp-bpf without -f ÷ strace -f '
+                '--seccomp-bpf, %s' % LOOP, p, LOOP, 'mstrace-nof-filt',
+                'strace-filt', 1.00, judged=False)
+    return rows
+
+
+class Context:
+    """What the run is made of, and the command lines of its cells."""
+
+    def __init__(self, args, tracers, placements, workloads, size_attr,
+                 scale_configs, scale_tracers):
+        self.build_dir = args.build_dir
+        self.bench_dir = os.path.join(args.build_dir, 'bench')
+        self.tracers = tracers
+        self.placements = placements
+        self.workloads = workloads
+        self.size_attr = size_attr
+        self.scale_configs = scale_configs
+        self.scale_tracers = scale_tracers
+
+    def short(self, argv):
+        """argv as a shell line, programs of the build by their name."""
+        out = []
+        for a in argv:
+            if a.startswith(self.build_dir + os.sep):
+                a = os.path.basename(a)
+            elif SRC_ROOT + os.sep in a:
+                a = a.replace(SRC_ROOT + os.sep, '')
+            elif os.path.isabs(a) and shutil.which(os.path.basename(a)) \
+                    == a:
+                a = os.path.basename(a)
+            out.append(shlex.quote(a))
+        return ' '.join(out)
+
+    def taskset(self, placement):
+        for p, cpus in self.placements:
+            if p == placement and placement == 'pinned':
+                return 'taskset -c %s ' % ','.join(map(str, sorted(cpus)))
+        return ''
+
+    def workload(self, key):
+        """The workload's command; the realistic job by its name."""
+        if key == REAL:
+            return '‹%s job›' % REAL
+        for w in WORKLOADS:
+            if w.key == key:
+                return self.short(w.make(self.bench_dir,
+                                         getattr(w, self.size_attr)))
+        return key
+
+    def command(self, tkey, wkey, placement):
+        t = next((t for t in self.tracers if t.key == tkey), None)
+        if t is None:
+            tracer = tkey + ' -- '
+        elif t.available:
+            tracer = self.short(t.prefix) + ' ' if t.prefix else ''
         else:
-            verdict = 'PASS' if r <= limit else 'MISS'
-        out.append((name, p, r, limit, verdict))
-    return out
+            tracer = t.label + ' -- '
+        return '%s%s%s' % (self.taskset(placement), tracer,
+                           self.workload(wkey))
+
+    def scale_command(self, tkey, config, placement):
+        prefix = next((p for k, _, p in self.scale_tracers if k == tkey),
+                      [tkey, '--'])
+        return '%s%s' % (self.taskset(placement),
+                         self.short(prefix + config.argv(self.bench_dir)))
 
 
-def report(args, workloads, tracers, notes, placements, results, prof,
-           size_attr, elapsed):
+def report(args, ctx, notes, results, prof, scale, elapsed):
+    workloads = ctx.workloads
+    tracers = ctx.tracers
+    placements = ctx.placements
+    size_attr = ctx.size_attr
     L = []
     L.append('# libutrace performance')
     L.append('')
@@ -658,11 +1027,8 @@ def report(args, workloads, tracers, notes, placements, results, prof,
     L.append('')
     bench_dir = os.path.join(args.build_dir, 'bench')
     for w in workloads:
-        argv = w.make(bench_dir, getattr(w, size_attr))
-        argv[0] = os.path.basename(argv[0])
-        L.append('- **%s**, %s: `%s`' % (w.key, w.label, ' '.join(
-            shlex.quote(os.path.relpath(a, SRC_ROOT)
-                        if a.startswith(SRC_ROOT) else a) for a in argv)))
+        L.append('- **%s**, %s: `%s`' % (w.key, w.label, ctx.short(
+            w.make(bench_dir, getattr(w, size_attr)))))
     L.append('')
     for pname, cpus in placements:
         title = ('pinned to CPU %s (as `taskset -c %s`): tracer and '
@@ -675,16 +1041,62 @@ def report(args, workloads, tracers, notes, placements, results, prof,
         L.append('')
         L += results_table(workloads, tracers, results[pname])
         L.append('')
+    if scale:
+        t, n = SCALE_SIZES[size_attr]
+        L.append('## Scale: %d traced threads, %d no-op engines each' % (
+            t, SCALE_ENGINES))
+        L.append('')
+        L.append('`bench-scale` times its %d getppid() calls itself, once '
+                 'every thread exists and the sleeping ones are asleep, so '
+                 'creating and attaching the threads is not counted.  '
+                 'µs/stop = (loop − untraced loop) ÷ %d stops; ×1 thread: '
+                 'µs/stop ÷ µs/stop of the 1-thread run under the same '
+                 'tracer.  "1 loops" measures the size of the task table '
+                 '(one thread stops, the others sleep in read()); "all '
+                 'loop" adds %d runnable threads competing for the CPUs '
+                 '(and about 2 more stops per thread: the wake-up from '
+                 'read() and the sleep after the loop).  The raw loop is '
+                 'the reference for what the kernel adds: its wait scans '
+                 'every tracee.' % (n, 2 * n))
+        L.append('')
+        for pname, cpus in placements:
+            if pname not in scale:
+                continue
+            L.append('### %s' % ('pinned (`taskset -c %s`)' % ','.join(
+                map(str, sorted(cpus))) if pname == 'pinned' else
+                'unpinned'))
+            L.append('')
+            L += scale_table(ctx.scale_configs, ctx.scale_tracers,
+                             scale[pname])
+            L.append('')
+        L.append('### Memory of the tracer process per traced task')
+        L.append('')
+        L.append('`bench-utrace -m %d noop`: VmRSS (`/proc/self/status`) '
+                 'and bytes in use by malloc() (`mallinfo2()`: uordblks + '
+                 'hblkhd) of the tracer process, once with the engines on '
+                 'the first task before it runs, and again when bench-scale '
+                 'calls getpid() with all its threads traced; the growth '
+                 'divided by the tasks added.  Medians of all its runs.' %
+                 SCALE_ENGINES)
+        L.append('')
+        L += scale_memory(ctx.scale_configs, scale)
+        L.append('')
     L.append('## Targets')
     L.append('')
-    L.append('Ratios of median wall times.')
+    L.append('Ratios of median wall times (of the loop time bench-scale '
+             'measures for the scale rows; of µs/stop where the target '
+             'says so), numerator ÷ denominator as in the commands.  MET: '
+             'at or under the limit; ref: a reference, not a target; n/a: '
+             'not measured, with the reason.  ‹%s job›: the command under '
+             '[Workloads](#workloads).' % REAL)
     L.append('')
-    L.append('| Target | Placement | Measured | Limit | Verdict |')
-    L.append('|---|---|--:|--:|---|')
-    for name, p, r, limit, verdict in targets(results, placements):
-        L.append('| %s | %s | %s | ≤ %.2f | %s |' % (
-            name, p, fmt_ratio(r) if r is not None else 'n/a', limit,
-            verdict))
+    L.append('| Target | Placement | Measured | Limit | Verdict | Commands |')
+    L.append('|---|---|--:|--:|---|---|')
+    for r in targets(ctx, results, scale):
+        L.append('| %s | %s | %s | ≤ %.2f | %s | %s |' % (
+            r.name, r.placement,
+            fmt_ratio(r.value) if r.value is not None else 'n/a', r.limit,
+            r.verdict, ' ÷ '.join('`%s`' % c for c in r.commands)))
     L.append('')
     if prof:
         L.append('## Syscalls of the tracer per tracee stop')
@@ -738,7 +1150,15 @@ def report(args, workloads, tracers, notes, placements, results, prof,
              'wakes it at every stop.')
     L.append('- **Filtered** rows trace `openat` only, through a seccomp '
              'filter (their stops are the openat calls; no cost per stop is '
-             'given); n/a where the tracer cannot do that yet.')
+             'given; ×raw and ×strace compare with the filtered raw loop '
+             'and strace); n/a where the tracer cannot do that yet.  '
+             '**raw loop, seccomp filter** (`bench-raw-ptrace -s`): the '
+             'child installs a filter that traces openat only, the tracer '
+             'resumes with `PTRACE_CONT`, and from a seccomp stop with '
+             '`PTRACE_SYSCALL` to stop at the call\'s exit too: the floor '
+             'for filtered tracing.')
+    L.append('- The **%s** job runs under the tracers the targets compare '
+             'only.' % REAL)
     L.append('- Wall time of the whole run (tracer start to its exit), '
              'median of the repetitions; min–max is their spread.  CPU s: '
              'user + system time of the tracer and every tracee (median).')
@@ -758,6 +1178,18 @@ def report(args, workloads, tracers, notes, placements, results, prof,
             L.append('- n/a: %s: %s.' % (t.label, t.reason))
     L.append('')
     failed = []
+    for pname in (scale or {}):
+        for c in ctx.scale_configs:
+            for key, label, _ in ctx.scale_tracers:
+                cell = scale[pname][c.key][key]
+                if cell.failed:
+                    r = cell.failed[0]
+                    last = (r.err.strip().splitlines() or [''])[-1]
+                    failed.append('%s / scale %s / %s: %d of %d runs, '
+                                  'status %#x: `%s`' % (
+                                      pname, c.label, label,
+                                      len(cell.failed), len(cell.runs),
+                                      r.status, last))
     for pname, _ in placements:
         for w in workloads:
             for t in tracers:
@@ -794,7 +1226,7 @@ def main():
     ap.add_argument('--placement', choices=['both', 'pinned', 'unpinned'],
                     default='both')
     ap.add_argument('--workloads', help='comma-separated subset of: ' +
-                    ', '.join(w.key for w in WORKLOADS))
+                    ', '.join([w.key for w in WORKLOADS] + ['scale']))
     ap.add_argument('--profile', dest='profile', action='store_true',
                     default=None, help='count the tracers\' own syscalls '
                     '(default unless --quick)')
@@ -811,10 +1243,12 @@ def main():
                  (bench_dir, args.build_dir))
 
     workloads = WORKLOADS
+    run_scale = True
     if args.workloads:
         keys = args.workloads.split(',')
+        run_scale = 'scale' in keys
         workloads = [w for w in WORKLOADS if w.key in keys]
-        if len(workloads) != len(keys):
+        if len(workloads) + run_scale != len(keys):
             sys.exit('run.py: unknown workload in %s' % args.workloads)
     size_attr = 'quick' if args.quick else 'full'
 
@@ -831,16 +1265,23 @@ def main():
         sys.stderr.flush()
 
     tracers, notes = make_tracers(args.build_dir)
+    configs = scale_configs(size_attr)
+    stracers = scale_tracers(tracers)
+    if not os.access(os.path.join(bench_dir, 'bench-scale'), os.X_OK):
+        run_scale = False
+    ctx = Context(args, tracers, placements, workloads, size_attr, configs,
+                  stracers)
     args.load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix='utrace-bench-') as tmp:
         results, _ = measure(workloads, tracers, placements, args.reps,
                              size_attr, bench_dir, tmp, log)
+        scale = measure_scale(configs, stracers, placements, args.reps,
+                              bench_dir, tmp, log) if run_scale else None
         prof = profile(args.build_dir, tracers, placements, tmp,
                        WORKLOADS[0].full, log) if args.profile else None
     elapsed = time.perf_counter() - start
-    text, failed = report(args, workloads, tracers, notes, placements,
-                          results, prof, size_attr, elapsed)
+    text, failed = report(args, ctx, notes, results, prof, scale, elapsed)
     if args.out:
         with open(args.out, 'w') as f:
             f.write(text + '\n')
