@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -141,8 +142,8 @@ bp_mask(const struct debug_mm *mm, uint64_t addr, uint8_t *buf, size_t len)
 }
 
 /* Whether @a and @b share their address space (a vfork child). */
-static bool
-same_vm(pid_t a, pid_t b)
+bool
+bp_same_vm(pid_t a, pid_t b)
 {
 	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0) == 0;
 }
@@ -150,7 +151,7 @@ same_vm(pid_t a, pid_t b)
 /*
  * A new process no engine follows: it has a copy of every breakpoint
  * and, untraced, would die of SIGTRAP on one.  A vfork child shares the
- * parent's memory: nothing to take out there.
+ * parent's memory: nothing to take out there (debug.c keeps it traced).
  */
 void
 bp_forget_in(struct debug_mm *mm, pid_t tid, pid_t child)
@@ -158,7 +159,7 @@ bp_forget_in(struct debug_mm *mm, pid_t tid, pid_t child)
 	struct debug_mm cmm = { .mem_fd = -1 };
 	struct list_head *pos;
 
-	if (list_empty(&mm->bps) || same_vm(tid, child))
+	if (list_empty(&mm->bps) || bp_same_vm(tid, child))
 		return;
 	list_for_each(pos, &mm->bps) {
 		struct bp *bp = list_entry(pos, struct bp, node);
@@ -172,8 +173,8 @@ bp_forget_in(struct debug_mm *mm, pid_t tid, pid_t child)
 /*
  * A new process that engines follow: its memory is a copy of @parent's,
  * breakpoints included, and they stay its breakpoints, with the same
- * owners.  A vfork child shares @parent's memory: its breakpoints are not
- * tracked (it runs until exec or exit).
+ * owners.  A vfork child shares @parent's memory: debug.c links it to
+ * @parent's address space instead.
  */
 int
 bp_inherit(struct debug_mm *parent, struct utrace_task *child)
@@ -182,7 +183,7 @@ bp_inherit(struct debug_mm *parent, struct utrace_task *child)
 	struct list_head *pos;
 	pid_t ctid = atomic_load(&child->tid);
 
-	if (list_empty(&parent->bps) || same_vm(parent->tgid, ctid))
+	if (list_empty(&parent->bps) || bp_same_vm(parent->tgid, ctid))
 		return 0;
 	mm = debug_mm_of(child, true);
 	if (!mm)
@@ -223,9 +224,37 @@ engine_alive(const struct utrace_engine *e)
 	return !e->detached;
 }
 
-/* Whether an engine of a traced thread of @tgid is owner @o. */
+/*
+ * Whether traced thread @tid exited, its death not yet collected: its
+ * final status waits (left there), or it is gone.
+ */
 static bool
-bp_owner_alive(struct utrace *u, pid_t tgid, const struct bp_owner *o)
+thread_exited(pid_t tid)
+{
+	siginfo_t si;
+	int r;
+
+	do {
+		memset(&si, 0, sizeof(si));
+		r = waitid(P_PID, (id_t)tid, &si,
+		           WEXITED | WNOHANG | WNOWAIT | __WALL | __WNOTHREAD);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == ECHILD;
+	/* A stop waits there too (see ptrace(2)): not an exit. */
+	return si.si_pid != 0 &&
+	       (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+	        si.si_code == CLD_DUMPED);
+}
+
+/*
+ * Whether an engine of a traced thread in @mm is owner @o.  A thread that
+ * exited runs no more code, though its death may not have been collected
+ * yet: its engines own nothing.
+ */
+static bool
+bp_owner_alive(struct utrace *u, const struct debug_mm *mm,
+               const struct bp_owner *o)
 {
 	struct list_head *pos;
 
@@ -234,15 +263,17 @@ bp_owner_alive(struct utrace *u, pid_t tgid, const struct bp_owner *o)
 			list_entry(pos, struct utrace_task, node);
 		struct list_head *epos;
 
-		if (t->tgid != tgid || t->state == TASK_DEAD ||
-		    t->state == TASK_DETACHED)
+		if (!debug_in_mm(t, mm) || t->state == TASK_DEAD ||
+		    t->state == TASK_DETACHED || t->dying || t->exit_seen)
 			continue;
 		list_for_each(epos, &t->engines) {
 			const struct utrace_engine *e =
 				list_entry(epos, struct utrace_engine, node);
 
 			if (engine_alive(e) && o->ops == e->ops &&
-			    o->data == e->data)
+			    o->data == e->data &&
+			    (t->state != TASK_RUNNING ||
+			     !thread_exited(atomic_load(&t->tid))))
 				return true;
 		}
 	}
@@ -272,21 +303,50 @@ bp_owned_in(const struct bp *bp, const struct utrace_task *t)
  * engines are all gone from the process.  Returns false when that was
  * every owner, and the breakpoint is gone.
  */
-bool
-bp_keep_for_hit(struct debug_mm *mm, struct utrace_task *t, struct bp *bp)
+static bool
+bp_prune(struct debug_mm *mm, struct utrace *u, pid_t tid, struct bp *bp)
 {
 	size_t n = 0;
 
-	if (bp_owned_in(bp, t))
-		return true;
 	for (size_t i = 0; i < bp->n_owners; i++)
-		if (bp_owner_alive(t->u, mm->tgid, &bp->owners[i]))
+		if (bp_owner_alive(u, mm, &bp->owners[i]))
 			bp->owners[n++] = bp->owners[i];
 	bp->n_owners = n;
 	if (n)
 		return true;
-	bp_destroy(mm, atomic_load(&t->tid), bp, true);
+	bp_destroy(mm, tid, bp, tid > 0);
 	return false;
+}
+
+bool
+bp_keep_for_hit(struct debug_mm *mm, struct utrace_task *t, struct bp *bp)
+{
+	if (bp_owned_in(bp, t))
+		return true;
+	if (bp_prune(mm, t->u, atomic_load(&t->tid), bp))
+		return true;
+	if (list_empty(&mm->bps))
+		debug_bps_gone(mm, t);
+	return false;
+}
+
+/*
+ * Engines left the tasks of @mm (@t one of them): the breakpoints whose
+ * owners have no engine in the process any more go, each restored when
+ * its last owner went.  Returns whether any went.
+ */
+bool
+bp_prune_owners(struct debug_mm *mm, struct utrace_task *t)
+{
+	pid_t tid = debug_mm_tid(t->u, mm);
+	struct list_head *pos;
+	struct list_head *tmp;
+	bool gone = false;
+
+	list_for_each_safe(pos, tmp, &mm->bps)
+		if (!bp_prune(mm, t->u, tid, list_entry(pos, struct bp, node)))
+			gone = true;
+	return gone;
 }
 
 /* Whether engine @e of @t owns the breakpoint at @addr, now. */
@@ -543,8 +603,11 @@ do_bp_remove(struct utrace *u, void *arg)
 	if (!o)
 		return -ENOENT;
 	*o = bp->owners[--bp->n_owners];
-	if (!bp->n_owners)
+	if (!bp->n_owners) {
 		bp_destroy(mm, atomic_load(&t->tid), bp, true);
+		if (list_empty(&mm->bps))
+			debug_bps_gone(mm, t);
+	}
 	return 0;
 }
 

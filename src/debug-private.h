@@ -48,6 +48,9 @@ struct debug_mm {
 	uint64_t moribund[BP_MORIBUND_MAX];
 	size_t n_moribund;
 	size_t moribund_next;
+	/* Linked vfork children: until they exec or exit they run in this
+	 * address space while their parent waits in the kernel. */
+	unsigned int n_vfork;
 
 	/*
 	 * Step-over: one thread at a time executes the original instruction
@@ -69,6 +72,7 @@ struct debug_task {
 	struct utrace_task *t;
 	struct debug_mm *mm; /* NULL: not looked up yet, or none */
 	bool mm_checked;     /* no address space existed when looked up */
+	pid_t vfork_parent;  /* a vfork child in its parent's memory */
 
 	struct utrace_regs regs;
 	bool regs_valid;
@@ -99,7 +103,9 @@ struct debug_task {
 /* debug.c */
 struct debug_task *debug_get(struct utrace_task *t);
 struct debug_mm *debug_mm_of(struct utrace_task *t, bool create);
-bool debug_task_stopped(const struct utrace_task *t);
+bool debug_in_mm(const struct utrace_task *t, const struct debug_mm *mm);
+pid_t debug_mm_tid(struct utrace *u, const struct debug_mm *mm);
+void debug_bps_gone(struct debug_mm *mm, struct utrace_task *except);
 int debug_check_stopped(const struct utrace_task *t);
 int debug_check_traced(const struct utrace_task *t);
 
@@ -123,6 +129,8 @@ struct bp *bp_find(struct debug_mm *mm, uint64_t addr);
 bool bp_is_moribund(const struct debug_mm *mm, uint64_t addr);
 void bp_reinsert(struct debug_mm *mm, pid_t tid, struct bp *bp);
 void bp_remove_all(struct debug_mm *mm, pid_t tid, bool write);
+bool bp_prune_owners(struct debug_mm *mm, struct utrace_task *t);
+bool bp_same_vm(pid_t a, pid_t b);
 void bp_report(struct utrace_task *t, uint64_t addr);
 bool bp_keep_for_hit(struct debug_mm *mm, struct utrace_task *t, struct bp *bp);
 void bp_forget_in(struct debug_mm *mm, pid_t tid, pid_t child);

@@ -199,6 +199,10 @@ mm_unlink(struct utrace_task *t, struct debug_task *d)
 	if (!mm)
 		return;
 	d->mm = NULL;
+	if (d->vfork_parent) {
+		d->vfork_parent = 0;
+		mm->n_vfork--;
+	}
 	if (--mm->refs)
 		return;
 	/* Hand it on to a thread of the process that never needed it. */
@@ -218,6 +222,107 @@ mm_unlink(struct utrace_task *t, struct debug_task *d)
 	bp_remove_all(mm, 0, false);
 	mem_close(mm);
 	free(mm);
+}
+
+/* Whether @t runs in @mm: a thread of its process, or a vfork child. */
+bool
+debug_in_mm(const struct utrace_task *t, const struct debug_mm *mm)
+{
+	return t->tgid == mm->tgid || (t->debug && t->debug->mm == mm);
+}
+
+/* A traced live thread of @mm, to reach its memory through; or 0. */
+pid_t
+debug_mm_tid(struct utrace *u, const struct debug_mm *mm)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &u->tasks) {
+		struct utrace_task *o =
+			list_entry(pos, struct utrace_task, node);
+
+		if (debug_in_mm(o, mm) && task_traced(o) &&
+		    o->state != TASK_NEW)
+			return atomic_load(&o->tid);
+	}
+	return 0;
+}
+
+/* The address space of @t's process if there is one; allocates nothing. */
+static struct debug_mm *
+mm_find(const struct utrace_task *t)
+{
+	struct list_head *pos;
+
+	if (t->debug && (t->debug->mm || t->debug->mm_checked))
+		return t->debug->mm;
+	list_for_each(pos, &t->u->tasks) {
+		struct utrace_task *o =
+			list_entry(pos, struct utrace_task, node);
+
+		if (o->tgid == t->tgid && o->debug && o->debug->mm)
+			return o->debug->mm;
+	}
+	return NULL;
+}
+
+/*
+ * A thread without engines stays traced while its address space has
+ * breakpoints: untraced, it would die of SIGTRAP on one.  Its hits are
+ * stepped over and reported to nobody.  Not while the context goes away:
+ * everything is removed then.
+ */
+bool
+debug_keeps(struct utrace_task *t)
+{
+	struct debug_mm *mm;
+
+	if (t->u->quit || !task_traced(t))
+		return false;
+	mm = debug_mm_of(t, false);
+	return mm && !list_empty(&mm->bps);
+}
+
+/*
+ * The last breakpoint of @mm went: the threads kept traced only for
+ * breakpoints are let go (detached at their next stop, or now).  @mm may
+ * be freed on return unless @except is linked to it.
+ */
+void
+debug_bps_gone(struct debug_mm *mm, struct utrace_task *except)
+{
+	struct utrace *u = except->u;
+	struct list_head *pos;
+	struct list_head *tmp;
+
+	list_for_each_safe(pos, tmp, &u->tasks) {
+		struct utrace_task *o =
+			list_entry(pos, struct utrace_task, node);
+
+		if (o == except || !debug_in_mm(o, mm) ||
+		    !list_empty(&o->engines) || o->seccomp || o->start_hold ||
+		    !task_traced(o) || o->in_pass ||
+		    (o->state == TASK_NEW && !o->parent_seen))
+			continue;
+		utrace_task_get(o);
+		if (o->state == TASK_STOPPED)
+			task_maybe_resume(o);
+		else
+			task_detach_ptrace(o);
+		utrace_task_put(o);
+	}
+}
+
+/* Engines left @t: breakpoints nobody in the process owns any more go. */
+void
+debug_engines_changed(struct utrace_task *t)
+{
+	struct debug_mm *mm = mm_find(t);
+
+	if (!mm || list_empty(&mm->bps) || !bp_prune_owners(mm, t) ||
+	    !list_empty(&mm->bps))
+		return;
+	debug_bps_gone(mm, t);
 }
 
 /* The signal the current stop passes on when resumed (as task.c). */
@@ -300,11 +405,38 @@ so_release_parked(struct debug_mm *mm)
 }
 
 /*
+ * Whether @o waits in the kernel for a vfork child that runs in @mm: it
+ * runs no code until the child execs or exits, and an interrupt would not
+ * stop it before then.
+ */
+static bool
+is_vfork_parent(const struct debug_mm *mm, const struct utrace_task *o)
+{
+	const struct list_head *pos;
+	pid_t tid = atomic_load(&o->tid);
+
+	if (!mm->n_vfork)
+		return false;
+	list_for_each(pos, &o->u->tasks) {
+		const struct utrace_task *c =
+			list_entry(pos, struct utrace_task, node);
+
+		if (c->debug && c->debug->mm == mm &&
+		    c->debug->vfork_parent == tid)
+			return true;
+	}
+	return false;
+}
+
+/*
  * Makes @t the stepper and interrupts the other running threads of the
- * process (@except: a thread in the middle of its stop, stopped already).
- * Threads in a stop (held, parked, waiting, or being handled) stay there
- * until released through debug_resume(); a new thread runs nothing before
- * its first stop; a listening thread is in a group stop.
+ * address space (@except: a thread in the middle of its stop, stopped
+ * already).  Threads in a stop (held, parked, waiting, or being handled)
+ * stay there until released through debug_resume().  Not interrupted,
+ * because they run no code until the tracer lets them: a new thread
+ * before its first stop, a thread in a group stop (PTRACE_LISTEN: SIGCONT
+ * brings it to a ptrace stop first), a vfork parent while its child
+ * shares the memory.
  */
 static void
 so_begin(struct debug_mm *mm, struct utrace_task *t,
@@ -320,8 +452,9 @@ so_begin(struct debug_mm *mm, struct utrace_task *t,
 			list_entry(pos, struct utrace_task, node);
 		struct debug_task *od;
 
-		if (o == t || o == except || o->tgid != mm->tgid ||
-		    o->state != TASK_RUNNING || o->dying)
+		if (o == t || o == except || !debug_in_mm(o, mm) ||
+		    o->state != TASK_RUNNING || o->dying ||
+		    is_vfork_parent(mm, o))
 			continue;
 		od = debug_get(o);
 		if (!od)
@@ -433,7 +566,7 @@ so_cancel(struct debug_mm *mm, struct utrace_task *t)
 		struct utrace_task *o =
 			list_entry(pos, struct utrace_task, node);
 
-		if (o->debug && o->tgid == mm->tgid)
+		if (o->debug && debug_in_mm(o, mm))
 			o->debug->awaited = false;
 	}
 	mm->awaited = 0;
@@ -765,6 +898,30 @@ debug_detach(struct utrace_task *t)
 	debug_free(t, d);
 }
 
+/*
+ * A vfork child leaves its parent's memory (it called exec, or died): the
+ * parent runs again.  Should a step-over wait for its other threads, it
+ * waits for the parent too.
+ */
+static void
+vfork_end(struct utrace_task *t, struct debug_task *d)
+{
+	struct debug_mm *mm = d->mm;
+	struct utrace_task *p = task_lookup(t->u, d->vfork_parent);
+	struct debug_task *pd;
+
+	mm_unlink(t, d);
+	if (!p || !mm->stepper || mm->launched || p == mm->stepper ||
+	    p->state != TASK_RUNNING || p->dying || is_vfork_parent(mm, p))
+		return;
+	pd = debug_get(p);
+	if (!pd || pd->awaited)
+		return;
+	task_interrupt(p);
+	pd->awaited = true;
+	mm->awaited++;
+}
+
 void
 debug_exec(struct utrace_task *t)
 {
@@ -778,6 +935,11 @@ debug_exec(struct utrace_task *t)
 	d->n_visits = 0;
 	d->so_done = false;
 	so_forget(t, d);
+	if (d->vfork_parent) {
+		/* Its parent's address space stays as it is. */
+		vfork_end(t, d);
+		return;
+	}
 	mm = debug_mm_of(t, false);
 	if (!mm)
 		return;
@@ -790,11 +952,31 @@ debug_exec(struct utrace_task *t)
 void
 debug_forget_child(struct utrace_task *parent, struct utrace_task *child)
 {
-	struct debug_mm *mm = debug_mm_of(parent, false);
+	struct debug_mm *mm;
 
+	if (child->debug && child->debug->vfork_parent)
+		return; /* kept traced while it shares breakpoints */
+	mm = debug_mm_of(parent, false);
 	if (mm)
 		bp_forget_in(mm, atomic_load(&parent->tid),
 		             atomic_load(&child->tid));
+}
+
+void
+debug_vfork(struct utrace_task *parent, struct utrace_task *child)
+{
+	struct debug_mm *mm = mm_find(parent);
+	struct debug_task *d;
+
+	if (!mm || list_empty(&mm->bps) ||
+	    !bp_same_vm(atomic_load(&parent->tid), atomic_load(&child->tid)))
+		return;
+	d = debug_get(child);
+	if (!d || d->mm)
+		return;
+	mm_link(d, mm);
+	d->vfork_parent = atomic_load(&parent->tid);
+	mm->n_vfork++;
 }
 
 void
@@ -805,6 +987,8 @@ debug_death(struct utrace_task *t)
 	if (!d)
 		return;
 	so_forget(t, d);
+	if (d->vfork_parent)
+		vfork_end(t, d);
 	mm_unlink(t, d);
 	debug_free(t, d);
 }

@@ -42,5 +42,16 @@ void debug_exec(struct utrace_task *t);
  * int3s it inherited. */
 void debug_forget_child(struct utrace_task *parent, struct utrace_task *child);
 
+/* @child is a vfork child of @parent (before its report_clone): while it
+ * shares the parent's memory, it shares its breakpoints. */
+void debug_vfork(struct utrace_task *parent, struct utrace_task *child);
+
+/* Whether @t, without engines, must stay traced (breakpoints in its
+ * memory would kill it). */
+bool debug_keeps(struct utrace_task *t);
+
+/* Engines of @t were detached: drop the breakpoints they alone owned. */
+void debug_engines_changed(struct utrace_task *t);
+
 /* @t died: free what the debugger support kept for it. */
 void debug_death(struct utrace_task *t);

@@ -531,6 +531,124 @@ START_TEST(bp_free_while_hitting)
 }
 END_TEST
 
+/* ---- an owner on another thread -------------------------------------- */
+
+/*
+ * The owner detaches from one thread: that thread keeps running traced
+ * (it would die of SIGTRAP untraced), its hits are stepped over and
+ * reported to nobody, the owner still counts its hits on the other
+ * thread.  When the owner leaves the last thread, the program's byte is
+ * back and both threads are untraced.
+ */
+START_TEST(bp_owner_on_other_thread)
+{
+	struct utrace_engine *we = NULL;
+	struct utrace_task *wt = NULL;
+	struct test_engine *te;
+	struct utrace_task *task;
+	struct target tg;
+	struct utrace *u;
+	pid_t wtid;
+	int work[2];
+	int spin[2];
+	int st;
+	int r;
+	int fd;
+
+	u = test_new(NULL);
+	test_pipe(work, 0);
+	test_pipe(spin, 0);
+	task = dbg_spawn(u, &fd, "addr", test_fmt("worker:%d", work[0]),
+	                 "marker:1", "calls:0:3", "marker:2", "calls:0:2",
+	                 "first", test_fmt("spin:%d", spin[0]), "exit:0",
+	                 (char *)NULL);
+	te = bp_engine(task, 1, UTRACE_ATTACH_FOLLOW, (1 << 1) | (1 << 2));
+	test_start(task);
+	read_target(fd, &tg);
+	wtid = (pid_t)dbg_field(dbg_line(fd, "worker"), 0);
+	dbg_wait_marker(te, 1);
+	ck_assert_int_eq(utrace_bp_insert(task, te->engine, tg.addr), 0);
+
+	ck_assert_int_eq(utrace_task_lookup(u, wtid, &wt), 0);
+	ck_assert_int_eq(
+		utrace_attach_task(wt, UTRACE_ATTACH_MATCH_DATA, NULL, te, &we),
+		0);
+	r = utrace_control(wt, we, UTRACE_DETACH);
+	ck_assert_msg(r == 0 || r == -EINPROGRESS, "detach: %d", r);
+	utrace_engine_put(we);
+	ck_assert_int_gt(test_tracer_pid(wtid), 0);
+	ck_assert_uint_eq(raw_byte(task, tg.addr), 0xcc);
+	/* Its hits: nobody's. */
+	ck_assert_int_eq(write(work[1], "xx", 2), 2);
+	ck_assert_str_eq(dbg_line(fd, "worked"), "1");
+	ck_assert_str_eq(dbg_line(fd, "worked"), "2");
+	ck_assert_int_eq(dbg_hits(te), 0);
+
+	resume(te);
+	ck_assert_str_eq(dbg_line(fd, "calls"), "5");
+	dbg_wait_marker(te, 2);
+	ck_assert_int_eq(dbg_hits(te), 3);
+	ck_assert_int_gt(test_tracer_pid(wtid), 0);
+	ck_assert_uint_eq(raw_byte(task, tg.addr), 0xcc);
+
+	/* The owner leaves its last thread: all restored, all untraced. */
+	ck_assert_int_eq(utrace_control(task, te->engine, UTRACE_DETACH), 0);
+	ck_assert_uint_eq(raw_byte(task, tg.addr), tg.bytes[0]);
+	ck_assert_int_eq(test_tracer_pid(utrace_task_tid(task)), 0);
+	/* The worker, blocked in read(), is let go at its next stop. */
+	ck_assert_int_eq(utrace_task_wait(wt, &st), -ESRCH);
+	ck_assert_int_eq(test_tracer_pid(wtid), 0);
+	ck_assert_str_eq(dbg_line(fd, "calls"), "7");
+	ck_assert_str_eq(dbg_line(fd, "first"), test_fmt("%02x", tg.bytes[0]));
+	ck_assert_int_eq(write(work[1], "x", 1), 1);
+	ck_assert_str_eq(dbg_line(fd, "worked"), "3");
+	ck_assert_int_eq(write(spin[1], "x", 1), 1);
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_int_eq(dbg_hits(te), 3);
+	utrace_task_put(wt);
+	test_close(work[1]);
+	test_close(spin[1]);
+	test_close(fd);
+	test_free(u);
+	dbg_put_all();
+}
+END_TEST
+
+/* ---- vfork ------------------------------------------------------------ */
+
+/*
+ * A vfork child runs in its parent's memory, breakpoints included.
+ * 0: nobody follows it: it stays traced until it exits, its hit is
+ * stepped over and reported to nobody; 1: the engine follows it: its hit
+ * is reported.  Either way it exits normally.
+ */
+START_TEST(bp_vfork)
+{
+	struct test_engine *te;
+	struct utrace_task *task;
+	struct target tg;
+	struct utrace *u;
+	int fd;
+
+	u = test_new(NULL);
+	task = dbg_spawn(u, &fd, "addr", "marker:1", "vfork", "calls:0:2",
+	                 "exit:0", (char *)NULL);
+	te = bp_engine(task, 1, _i ? UTRACE_ATTACH_FOLLOW : 0, 1 << 1);
+	test_start(task);
+	read_target(fd, &tg);
+	dbg_wait_marker(te, 1);
+	ck_assert_int_eq(utrace_bp_insert(task, te->engine, tg.addr), 0);
+	resume(te);
+	ck_assert_str_eq(dbg_line(fd, "vfork"), "0");
+	ck_assert_str_eq(dbg_line(fd, "calls"), "3");
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_int_eq(dbg_hits(te), _i ? 3 : 2);
+	test_close(fd);
+	test_free(u);
+	dbg_put_all();
+}
+END_TEST
+
 /* ---- a thread nobody traces ----------------------------------------- */
 
 START_TEST(bp_untraced_thread)
@@ -574,11 +692,13 @@ bp_suite(void)
 	tcase_add_test(tc, bp_hold_at_hit);
 	tcase_add_loop_test(tc, bp_remove_in_callback, 0, 2);
 	tcase_add_test(tc, bp_untraced_thread);
+	tcase_add_test(tc, bp_owner_on_other_thread);
 	tc = test_tcase(s, "threads");
 	tcase_add_loop_test(tc, bp_threads_two_engines, 0, 2);
 	tc = test_tcase(s, "process");
 	tcase_add_loop_test(tc, bp_fork, 0, 2);
 	tcase_add_test(tc, bp_exec);
+	tcase_add_loop_test(tc, bp_vfork, 0, 2);
 	tcase_add_test(tc, bp_detach_restores);
 	tcase_add_test(tc, bp_free_while_hitting);
 	return s;

@@ -21,6 +21,11 @@
  *   bg            start a thread that waits forever: "bg TID"
  *   fork          fork a child that reports "child XX" (the first byte of
  *                 target() it sees) and calls target(); wait: "fork ST"
+ *   vfork         vfork a child that calls target() and _exits; wait:
+ *                 "vfork ST"
+ *   worker:FD     start a thread ("worker TID") that calls target() once
+ *                 per byte read from FD ("worked N" after each)
+ *   libcalls:N    call getppid() (a libc function) N times; "libcalls N"
  *   chain         a() -> b() -> c(); c() makes the marker:9 call from
  *                 inline assembly; "chain" after
  *   hang:FD       a() -> b() -> c(); c() reports "ready" and blocks in
@@ -319,6 +324,55 @@ op_step(void)
 }
 
 static void
+op_vfork(void)
+{
+	pid_t pid = vfork();
+	int st;
+
+	if (pid < 0)
+		_exit(104);
+	if (pid == 0) {
+		target();
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(105);
+	report("vfork %d", st);
+}
+
+static void *
+worker(void *arg)
+{
+	int fd = *(int *)arg;
+	long n = 0;
+	char ch;
+
+	report("worker %ld", (long)syscall(SYS_gettid));
+	for (;;) {
+		ssize_t r = read(fd, &ch, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return NULL;
+		target();
+		report("worked %ld", ++n);
+	}
+}
+
+static void
+op_worker(int fd)
+{
+	static int worker_fd;
+	pthread_t t;
+
+	worker_fd = fd;
+	if (pthread_create(&t, NULL, worker, &worker_fd))
+		_exit(103);
+}
+
+static void
 op_mem(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -381,6 +435,14 @@ main(int argc, char **argv)
 				sched_yield();
 		} else if (strcmp(op, "fork") == 0) {
 			op_fork();
+		} else if (strcmp(op, "vfork") == 0) {
+			op_vfork();
+		} else if (sscanf(op, "worker:%ld", &x) == 1) {
+			op_worker((int)x);
+		} else if (sscanf(op, "libcalls:%ld", &x) == 1) {
+			for (long k = 0; k < x; k++)
+				(void)getppid();
+			report("libcalls %ld", x);
 		} else if (strcmp(op, "chain") == 0) {
 			a();
 			report("chain");
