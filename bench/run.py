@@ -648,7 +648,7 @@ def stop_cost(row, key):
 # Scale: many traced threads with 3 no-op engines each.
 SCALE_ENGINES = 3
 # (threads, calls) of the full and the quick run.
-SCALE_SIZES = {'full': (1000, 20000), 'quick': (250, 4000)}
+SCALE_SIZES = {'full': (1000, 20000), 'quick': (100, 2000)}
 SCALE_RE = re.compile(r'^bench-scale: threads (\d+) mode (\w+) calls (\d+) '
                       r'loop-ns (\d+)', re.M)
 MEM_RE = re.compile(r'^bench-utrace: mem tasks (\d+) rss-kb (\d+) heap-b '
@@ -1022,6 +1022,12 @@ def report(args, ctx, notes, results, prof, scale, elapsed):
         shlex.quote(a) for a in cmd))
     L.append('- Repetitions: %d per cell, interleaved; total run %.0f s' %
              (args.reps, elapsed))
+    L.append('- To reproduce, with an optimised build of the library: '
+             '`meson setup build-bench --buildtype=release -Dtests=disabled '
+             '&& meson compile -C build-bench && python3 bench/run.py '
+             '--build-dir build-bench --out doc/performance.md` on an '
+             'otherwise idle machine (`--quick`: a smoke run of under a '
+             'minute, also `meson test -C build --benchmark`).')
     L.append('')
     L.append('## Workloads')
     L.append('')
@@ -1057,7 +1063,7 @@ def report(args, ctx, notes, results, prof, scale, elapsed):
                  '(and about 2 more stops per thread: the wake-up from '
                  'read() and the sleep after the loop).  The raw loop is '
                  'the reference for what the kernel adds: its wait scans '
-                 'every tracee.' % (n, 2 * n))
+                 'every tracee.' % (n, 2 * n, t))
         L.append('')
         for pname, cpus in placements:
             if pname not in scale:
