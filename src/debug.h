@@ -15,19 +15,29 @@ void debug_stop_begin(struct utrace_task *t);
 
 /*
  * A SIGTRAP signal-delivery stop of @t (siginfo in t->stop.info): the
- * kind it really is: STOP_STEP (a completed step, consumed),
- * STOP_BREAKPOINT (one of our int3s, consumed) or STOP_SIGNAL (a real
- * SIGTRAP for the program).  @stepping: the task was resumed with a step.
+ * kind it really is.  STOP_STEP: an engine's step is done, consumed
+ * (task.c reports it as report_quiesce() with event 0).  STOP_BREAKPOINT:
+ * one of our int3s, pc rewound, consumed.  STOP_OTHER: a trap consumed
+ * without a report (the end of the library's own step over a breakpoint,
+ * a hit on a breakpoint removed meanwhile or owned by nobody any more, a
+ * hit already reported before a signal handler ran).  STOP_SIGNAL: a real
+ * SIGTRAP for the program.  @stepping: the task was resumed with a step.
  */
 int debug_classify_trap(struct utrace_task *t, bool stepping);
 
-/* Report a STOP_BREAKPOINT stop to the engines that own the breakpoint. */
+/* Report a STOP_BREAKPOINT stop: report_quiesce(UTRACE_EVENT(BREAKPOINT))
+ * to the engines with QUIESCE, report_breakpoint() to those that own it,
+ * in attach order, merged into t->stop like any report. */
 void debug_report_breakpoint(struct utrace_task *t);
 
 /*
  * About to resume @t with ptrace request *@req: write back dirty
  * registers, and turn the request into a step over a breakpoint when the
- * task sits on one.  Returns 0 or -errno (the task is gone).
+ * task sits on one.  Returns 0 (resume with *@req), -EINPROGRESS (leave
+ * the task in its ptrace stop: it waits for the other threads of its
+ * address space to stop before its step over a breakpoint, or another
+ * thread's step-over runs; debug.c resumes it later through
+ * task_maybe_resume()), or -ESRCH (the task is gone).
  */
 int debug_resume(struct utrace_task *t, long *req);
 

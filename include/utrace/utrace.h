@@ -772,10 +772,13 @@ int utrace_task_read_string(struct utrace_task *task, uint64_t addr, char *buf,
  *
  * The breakpoints of a process are gone after it calls exec; a new
  * process made by fork that no engine follows loses them, one that is
- * followed keeps them.  When the library detaches from a live thread of
- * the process (its last engine gone, or utrace_free()), every breakpoint
- * of the process is removed first: that thread would die of SIGTRAP on
- * one.
+ * followed keeps them; a vfork child shares them until it calls exec or
+ * exits.  A thread of the process left without engines stays traced
+ * while the process has breakpoints (untraced, it would die of SIGTRAP on
+ * one), its hits reported to nobody.  An owner's breakpoints go when no
+ * engine with its ops and data is left on a live thread of the process;
+ * the original instruction is back when a breakpoint has no owner left.
+ * utrace_free() removes them all.
  *
  * Context: any thread, also from a callback; the task may be running.
  * Return: 0; -EINVAL bad argument, @engine not attached to @task, or the
