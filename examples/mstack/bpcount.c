@@ -3,8 +3,9 @@
  * bpcount: count the calls of a function of a program, by a breakpoint
  * at its symbol, while another engine on the same tasks prints every
  * system call.  The two engines know nothing of each other.  The symbol
- * comes from the ELF symbol table of /proc/PID/exe, relocated by where
- * /proc/PID/maps shows the file mapped (PIE or not).  Public API only.
+ * comes from the ELF symbol tables of the program and of the shared
+ * libraries it maps, placed where /proc/PID/maps shows the file offset
+ * of its segment mapped (PIE or not).  Public API only.
  */
 #include <elf.h>
 #include <errno.h>
@@ -37,18 +38,16 @@ elf_in(const struct elf_file *f, uint64_t off, uint64_t len)
 }
 
 /*
- * The value of function @name in the ELF64 file at @path (.symtab, else
- * .dynsym), whether the file is position independent, and the lowest
- * address its loadable segments ask for.
+ * The file offset of function @name in the ELF64 file at @path (.symtab,
+ * else .dynsym): its value moved into the loadable segment that holds it.
  */
 static int
-elf_lookup(const char *path, const char *name, uint64_t *ret_value,
-           bool *ret_pie, uint64_t *ret_low)
+elf_lookup(const char *path, const char *name, uint64_t *ret_off)
 {
 	struct elf_file f;
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
-	uint64_t low = UINT64_MAX;
+	uint64_t value = 0;
 	int r = -ENOENT;
 	struct stat st;
 	void *map;
@@ -75,13 +74,6 @@ elf_lookup(const char *path, const char *name, uint64_t *ret_value,
 	            (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))) {
 		r = -ENOEXEC;
 		goto out;
-	}
-	for (int i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph =
-			(const void *)(f.data + eh->e_phoff + i * sizeof(*ph));
-
-		if (ph->p_type == PT_LOAD && ph->p_vaddr < low)
-			low = ph->p_vaddr;
 	}
 	sh = (const void *)(f.data + eh->e_shoff);
 	for (int pass = 0; pass < 2 && r == -ENOENT; pass++) {
@@ -114,93 +106,171 @@ elf_lookup(const char *path, const char *name, uint64_t *ret_value,
 				if (strnlen(s, str->sh_size - sym->st_name) <
 				            str->sh_size - sym->st_name &&
 				    strcmp(s, name) == 0) {
-					*ret_value = sym->st_value;
+					value = sym->st_value;
 					r = 0;
 					break;
 				}
 			}
 		}
 	}
-	*ret_pie = eh->e_type == ET_DYN;
-	*ret_low = low == UINT64_MAX ? 0 : low;
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph =
+			(const void *)(f.data + eh->e_phoff + i * sizeof(*ph));
+
+		if (ph->p_type == PT_LOAD && value >= ph->p_vaddr &&
+		    value - ph->p_vaddr < ph->p_filesz) {
+			*ret_off = ph->p_offset + (value - ph->p_vaddr);
+			r = 0;
+			break;
+		}
+	}
 out:
 	munmap(map, f.size);
 	return r;
 }
 
-/* Where the first page of the executable of @pid is mapped. */
+/* A file mapping of /proc/PID/maps. */
+struct mapping {
+	uint64_t start;
+	uint64_t end;
+	uint64_t off;
+	unsigned long long ino;
+	char path[512];
+};
+
+static bool
+parse_mapping(const char *line, struct mapping *m)
+{
+	unsigned long long start;
+	unsigned long long end;
+	unsigned long long off;
+	int n = 0;
+
+	/* start-end perms offset dev inode path */
+	if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &off,
+	           &m->ino, &n) != 4 ||
+	    m->ino == 0 || line[n] != '/')
+		return false;
+	m->start = start;
+	m->end = end;
+	m->off = off;
+	snprintf(m->path, sizeof(m->path), "%.*s", (int)strcspn(line + n, "\n"),
+	         line + n);
+	return true;
+}
+
+/* Where file offset @off of the file with inode @ino is mapped in @pid. */
 static int
-exe_base(pid_t pid, uint64_t *ret)
+file_addr(pid_t pid, unsigned long long ino, uint64_t off, uint64_t *ret)
 {
 	char path[64];
 	char line[1024];
-	struct stat st;
+	struct mapping m;
 	FILE *maps;
 	int r = -ENOENT;
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	if (stat(path, &st) < 0)
-		return -errno;
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	maps = fopen(path, "re");
 	if (!maps)
 		return -errno;
-	/* start-end perms offset dev inode path */
-	while (fgets(line, sizeof(line), maps)) {
-		char *p = line;
-		unsigned long long start = strtoull(p, &p, 16);
-		unsigned long long off;
-		unsigned long long ino;
-
-		p = strchr(p, ' ');
-		p = p ? strchr(p + 1, ' ') : NULL;
-		if (!p)
-			continue;
-		off = strtoull(p + 1, &p, 16);
-		p = strchr(p + 1, ' ');
-		if (!p)
-			continue;
-		ino = strtoull(p + 1, NULL, 10);
-		if (ino == (unsigned long long)st.st_ino && off == 0) {
-			*ret = start;
+	while (r < 0 && fgets(line, sizeof(line), maps)) {
+		if (parse_mapping(line, &m) && m.ino == ino && off >= m.off &&
+		    off - m.off < m.end - m.start) {
+			*ret = m.start + (off - m.off);
 			r = 0;
-			break;
 		}
 	}
 	fclose(maps);
 	return r;
 }
 
+/*
+ * The address of function @name in process @pid: looked up in the
+ * program, then in every other file it maps (shared libraries), in the
+ * order of /proc/PID/maps; the first that defines it wins.
+ */
 static int
 resolve(pid_t pid, const char *name, uint64_t *ret_addr)
 {
-	char exe[64];
-	uint64_t value = 0;
-	uint64_t low = 0;
-	uint64_t base = 0;
-	long page = sysconf(_SC_PAGESIZE);
-	bool pie = false;
+	char path[64];
+	char line[1024];
+	unsigned long long seen[64];
+	size_t n_seen = 0;
+	struct mapping m;
+	struct stat st;
+	uint64_t off;
+	FILE *maps;
 	int r;
 
-	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-	r = elf_lookup(exe, name, &value, &pie, &low);
-	if (r < 0)
-		return r;
-	if (!pie) {
-		*ret_addr = value;
-		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &st) < 0)
+		return -errno;
+	r = elf_lookup(path, name, &off);
+	if (r == 0)
+		return file_addr(pid, (unsigned long long)st.st_ino, off,
+		                 ret_addr);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	maps = fopen(path, "re");
+	if (!maps)
+		return -errno;
+	seen[n_seen++] = (unsigned long long)st.st_ino;
+	r = -ENOENT;
+	while (r == -ENOENT && fgets(line, sizeof(line), maps)) {
+		bool known = false;
+
+		if (!parse_mapping(line, &m))
+			continue;
+		for (size_t i = 0; i < n_seen; i++)
+			known = known || seen[i] == m.ino;
+		if (known || n_seen == 64)
+			continue;
+		seen[n_seen++] = m.ino;
+		/* Through the process's view of the file system. */
+		snprintf(line, sizeof(line), "/proc/%d/root%s", (int)pid,
+		         m.path);
+		if (elf_lookup(line, name, &off) == 0)
+			r = file_addr(pid, m.ino, off, ret_addr);
 	}
-	r = exe_base(pid, &base);
-	if (r < 0)
-		return r;
-	*ret_addr = base - (low & ~(uint64_t)(page - 1)) + value;
-	return 0;
+	fclose(maps);
+	return r;
+}
+
+/* The entry point of the program of @pid (AT_ENTRY). */
+static int
+entry_addr(pid_t pid, uint64_t *ret)
+{
+	char path[64];
+	uint64_t av[2];
+	int r = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fread(av, sizeof(av), 1, f) == 1 && av[0] != AT_NULL) {
+		if (av[0] == AT_ENTRY) {
+			*ret = av[1];
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
 }
 
 /* ---- the engines ------------------------------------------------------ */
 
 struct counter {
+	const char *symbol;
 	uint64_t hits;
+	/* Until the shared libraries are loaded: a breakpoint at the
+	 * program's entry point, where the symbol is looked up again. */
+	uint64_t entry;
+	int error;
 };
 
 static uint32_t
@@ -208,12 +278,23 @@ counter_hit(uint32_t action, struct utrace_engine *engine,
             struct utrace_task *task, uint64_t addr, void *data)
 {
 	struct counter *c = data;
+	uint64_t at;
+	int r;
 
 	(void)action;
-	(void)engine;
-	(void)task;
-	(void)addr;
-	c->hits++;
+	if (!c->entry || addr != c->entry) {
+		c->hits++;
+		return UTRACE_RESUME;
+	}
+	c->entry = 0;
+	r = resolve(utrace_task_tgid(task), c->symbol, &at);
+	if (r == 0)
+		r = utrace_bp_insert(task, engine, at);
+	(void)utrace_bp_remove(task, engine, addr);
+	if (r < 0) {
+		c->error = r;
+		return UTRACE_DETACH;
+	}
 	return UTRACE_RESUME;
 }
 
@@ -283,8 +364,9 @@ usage(FILE *f)
 	fprintf(f, "Usage: bpcount [-q] SYMBOL [--] PROG [ARGS...]\n"
 	           "       bpcount [-q] -p PID SYMBOL\n"
 	           "\n"
-	           "Count the calls of function SYMBOL of a program (its own\n"
-	           "symbol table) and print its system calls on stderr.\n"
+	           "Count the calls of function SYMBOL of a program or of a\n"
+	           "shared library it loaded (their symbol tables) and print\n"
+	           "its system calls on stderr.\n"
 	           "  -p PID  trace a running process until it exits or until\n"
 	           "          SIGINT or SIGTERM\n"
 	           "  -q      do not print system calls\n"
@@ -388,8 +470,14 @@ run_spawned(struct utrace *u, char **argv, const char *symbol, bool print,
 		utrace_free(u);
 		return 127;
 	}
-	/* Stopped after exec: the program is mapped, not yet run. */
+	/* Stopped after exec: the program is mapped, not yet run, and of its
+	 * shared libraries only the dynamic linker is.  A symbol not found
+	 * yet is looked up again at the entry point, when they all are. */
 	r = resolve(utrace_task_tid(task), symbol, &addr);
+	if (r == -ENOENT && entry_addr(utrace_task_tid(task), &addr) == 0) {
+		c->entry = addr;
+		r = 0;
+	}
 	if (r < 0)
 		fprintf(stderr, "bpcount: %s: %s\n", symbol, strerror(-r));
 	if (r == 0)
@@ -409,6 +497,11 @@ run_spawned(struct utrace *u, char **argv, const char *symbol, bool print,
 	utrace_engine_put(e);
 	utrace_task_put(task);
 	utrace_free(u);
+	if (c->error) {
+		fprintf(stderr, "bpcount: %s: %s\n", symbol,
+		        strerror(-c->error));
+		return 1;
+	}
 	if (r < 0)
 		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -453,6 +546,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	symbol = argv[optind++];
+	c.symbol = symbol;
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
 	if (pid ? optind != argc : optind == argc) {

@@ -167,6 +167,14 @@ START_TEST(bpcount_spawned)
 	ck_assert_msg(strstr(out, "] write() = 10\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "] execve() = 0\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "target: 300 calls\n") != NULL, "%s", out);
+	/* A function of a shared library, found once it is loaded. */
+	out = run(test_fmt("%s -q getppid -- %s -r 1 libcalls:70 calls:2:10 "
+	                   "2>&1",
+	                   example("bpcount"), test_helper("tracee-dbg")),
+	          &status);
+	ck_assert_msg(status == 0, "bpcount: status %#x\n%s", status, out);
+	ck_assert_msg(strstr(out, "libcalls 70\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "getppid: 70 calls\n") != NULL, "%s", out);
 	out = run(test_fmt("%s nosuchfunction -- %s 2>&1", example("bpcount"),
 	                   test_helper("tracee-dbg")),
 	          &status);
@@ -174,6 +182,7 @@ START_TEST(bpcount_spawned)
 }
 END_TEST
 
+/* 0: a function of the program; 1: of a shared library (libc). */
 START_TEST(bpcount_attached)
 {
 	char *argv[10];
@@ -191,7 +200,7 @@ START_TEST(bpcount_attached)
 	argv[2] = (char *)test_fmt("%d", rep[1]);
 	argv[3] = (char *)"addr";
 	argv[4] = (char *)test_fmt("spin:%d", go[0]);
-	argv[5] = (char *)"calls:2:50";
+	argv[5] = (char *)(_i ? "libcalls:100" : "calls:2:50");
 	argv[6] = (char *)test_fmt("spin:%d", go[0]);
 	argv[7] = (char *)"exit:0";
 	argv[8] = NULL;
@@ -206,7 +215,7 @@ START_TEST(bpcount_attached)
 	argv[1] = (char *)"-q";
 	argv[2] = (char *)"-p";
 	argv[3] = (char *)test_fmt("%d", (int)tracee);
-	argv[4] = (char *)"target";
+	argv[4] = (char *)(_i ? "getppid" : "target");
 	argv[5] = NULL;
 	counter = start(argv, out[1]);
 	test_close(out[1]);
@@ -215,9 +224,10 @@ START_TEST(bpcount_attached)
 	                 test_fmt("%d", (int)tracee));
 	ck_assert_int_gt(test_tracer_pid(tracee), 0);
 	ck_assert_int_eq(write(go[1], "x", 1), 1);
-	ck_assert_str_eq(dbg_line(rep[0], "calls"), "100");
+	ck_assert_str_eq(dbg_line(rep[0], _i ? "libcalls" : "calls"), "100");
 	ck_assert_int_eq(kill(counter, SIGINT), 0);
-	ck_assert_str_eq(dbg_line(out[0], "target:"), "100 calls");
+	ck_assert_str_eq(dbg_line(out[0], _i ? "getppid:" : "target:"),
+	                 "100 calls");
 	ck_assert_int_eq(reap(counter), 0);
 	/* Detached, without its breakpoint: it runs on to its end. */
 	ck_assert_int_eq(test_tracer_pid(tracee), 0);
@@ -239,7 +249,7 @@ mstack_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, mstack_prints_every_thread);
 	tcase_add_test(tc, bpcount_spawned);
-	tcase_add_test(tc, bpcount_attached);
+	tcase_add_loop_test(tc, bpcount_attached, 0, 2);
 	return s;
 }
 
