@@ -365,10 +365,18 @@ END_TEST
 
 /* ---- fork and exec -------------------------------------------------- */
 
-/* 0: nobody follows the child: its copy loses the trap; 1: the engine
- * follows it: it keeps it, and its hit is reported. */
+/*
+ * 0: nobody follows a fork child: its copy loses the trap; 1: the engine
+ * follows it: it keeps it, and its hit is reported.  A vfork child runs
+ * in its parent's memory, breakpoints included; 2: nobody follows it: it
+ * stays traced until it exits, its hit is stepped over and reported to
+ * nobody; 3: the engine follows it: its hit is reported.  Every child
+ * exits normally.
+ */
 START_TEST(bp_fork)
 {
+	bool follow = _i & 1;
+	bool vfork = _i >= 2;
 	struct test_engine *te;
 	struct utrace_task *task;
 	struct target tg;
@@ -376,20 +384,21 @@ START_TEST(bp_fork)
 	int fd;
 
 	u = test_new(NULL);
-	task = dbg_spawn(u, &fd, "addr", "marker:1", "fork", "calls:0:3",
-	                 "exit:0", (char *)NULL);
-	te = bp_engine(task, 1, _i ? UTRACE_ATTACH_FOLLOW : 0, 1 << 1);
+	task = dbg_spawn(u, &fd, "addr", "marker:1", vfork ? "vfork" : "fork",
+	                 "calls:0:3", "exit:0", (char *)NULL);
+	te = bp_engine(task, 1, follow ? UTRACE_ATTACH_FOLLOW : 0, 1 << 1);
 	test_start(task);
 	read_target(fd, &tg);
 	dbg_wait_marker(te, 1);
 	ck_assert_int_eq(utrace_bp_insert(task, te->engine, tg.addr), 0);
 	resume(te);
-	ck_assert_str_eq(dbg_line(fd, "child"),
-	                 _i ? "cc" : test_fmt("%02x", tg.bytes[0]));
-	ck_assert_str_eq(dbg_line(fd, "fork"), "0");
-	ck_assert_str_eq(dbg_line(fd, "calls"), "3");
+	if (!vfork)
+		ck_assert_str_eq(dbg_line(fd, "child"),
+		                 follow ? "cc" : test_fmt("%02x", tg.bytes[0]));
+	ck_assert_str_eq(dbg_line(fd, vfork ? "vfork" : "fork"), "0");
+	ck_assert_str_eq(dbg_line(fd, "calls"), vfork ? "4" : "3");
 	ck_assert_int_eq(test_wait(task), 0);
-	ck_assert_int_eq(dbg_hits(te), _i ? 4 : 3);
+	ck_assert_int_eq(dbg_hits(te), follow ? 4 : 3);
 	test_close(fd);
 	test_free(u);
 	dbg_put_all();
@@ -614,41 +623,6 @@ START_TEST(bp_owner_on_other_thread)
 }
 END_TEST
 
-/* ---- vfork ------------------------------------------------------------ */
-
-/*
- * A vfork child runs in its parent's memory, breakpoints included.
- * 0: nobody follows it: it stays traced until it exits, its hit is
- * stepped over and reported to nobody; 1: the engine follows it: its hit
- * is reported.  Either way it exits normally.
- */
-START_TEST(bp_vfork)
-{
-	struct test_engine *te;
-	struct utrace_task *task;
-	struct target tg;
-	struct utrace *u;
-	int fd;
-
-	u = test_new(NULL);
-	task = dbg_spawn(u, &fd, "addr", "marker:1", "vfork", "calls:0:2",
-	                 "exit:0", (char *)NULL);
-	te = bp_engine(task, 1, _i ? UTRACE_ATTACH_FOLLOW : 0, 1 << 1);
-	test_start(task);
-	read_target(fd, &tg);
-	dbg_wait_marker(te, 1);
-	ck_assert_int_eq(utrace_bp_insert(task, te->engine, tg.addr), 0);
-	resume(te);
-	ck_assert_str_eq(dbg_line(fd, "vfork"), "0");
-	ck_assert_str_eq(dbg_line(fd, "calls"), "3");
-	ck_assert_int_eq(test_wait(task), 0);
-	ck_assert_int_eq(dbg_hits(te), _i ? 3 : 2);
-	test_close(fd);
-	test_free(u);
-	dbg_put_all();
-}
-END_TEST
-
 /* ---- a thread nobody traces ----------------------------------------- */
 
 START_TEST(bp_untraced_thread)
@@ -696,9 +670,8 @@ bp_suite(void)
 	tc = test_tcase(s, "threads");
 	tcase_add_loop_test(tc, bp_threads_two_engines, 0, 2);
 	tc = test_tcase(s, "process");
-	tcase_add_loop_test(tc, bp_fork, 0, 2);
+	tcase_add_loop_test(tc, bp_fork, 0, 4);
 	tcase_add_test(tc, bp_exec);
-	tcase_add_loop_test(tc, bp_vfork, 0, 2);
 	tcase_add_test(tc, bp_detach_restores);
 	tcase_add_test(tc, bp_free_while_hitting);
 	return s;

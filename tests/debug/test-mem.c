@@ -137,6 +137,42 @@ START_TEST(mem_read_write)
 }
 END_TEST
 
+/* Program text is read-only: written through /proc/<pid>/mem, read back
+ * through the library and by the program itself. */
+START_TEST(mem_write_text)
+{
+	static const unsigned char nops[4] = { 0x90, 0x90, 0x66, 0x90 };
+	unsigned char back[4];
+	unsigned char raw[4];
+	struct utrace_task *task;
+	struct test_engine *te;
+	struct utrace *u;
+	uint64_t addr;
+	size_t n = 0;
+	int fd;
+
+	u = test_new(NULL);
+	task = dbg_spawn(u, &fd, "addr", "marker:1", "first", "exit:0",
+	                 (char *)NULL);
+	te = test_engine_new(1, dbg_hold_markers);
+	hold_at_marker1(te, task);
+	addr = dbg_field(dbg_line(fd, "addr"), 0);
+	ck_assert_int_eq(utrace_task_write_mem(task, addr, nops, 4, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_int_eq(utrace_task_read_mem(task, addr, back, 4, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_mem_eq(back, nops, 4);
+	dbg_raw_read(utrace_task_tid(task), addr, raw, 4);
+	ck_assert_mem_eq(raw, nops, 4);
+	ck_assert_int_eq(utrace_control(task, te->engine, UTRACE_RESUME), 0);
+	ck_assert_str_eq(dbg_line(fd, "first"), "90");
+	ck_assert_int_eq(test_wait(task), 0);
+	test_close(fd);
+	test_free(u);
+	dbg_put_all();
+}
+END_TEST
+
 /* Memory needs no stop: a running task is read and written. */
 START_TEST(mem_running_task)
 {
@@ -243,6 +279,7 @@ mem_suite(void)
 	tc = test_tcase(s, "mem");
 	tcase_add_test(tc, mem_read_write);
 	tcase_add_test(tc, mem_running_task);
+	tcase_add_test(tc, mem_write_text);
 	tcase_add_test(tc, mem_callback_and_exec);
 	return s;
 }

@@ -297,6 +297,107 @@ START_TEST(regs_round_trip_every_stop)
 }
 END_TEST
 
+/*
+ * The debugger's own stops: a breakpoint hit, the step the engine asks
+ * for from there, a group stop and the stop after SIGCONT.
+ */
+enum { D_BP, D_STEP, D_JCTL_STOP, D_JCTL_CONT, D_MAX };
+
+static struct {
+	int n[D_MAX];
+	int bad[D_MAX];
+	uint64_t pc[D_MAX];
+	int rc;
+} D;
+
+static void
+round_trip_d(struct utrace_task *task, int kind)
+{
+	memset(&T, 0, sizeof(T));
+	round_trip(task, K_SIGNAL);
+	D.n[kind]++;
+	D.bad[kind] += T.bad[K_SIGNAL];
+	D.pc[kind] = T.regs[K_SIGNAL].rip;
+	if (T.rc && !D.rc)
+		D.rc = T.rc;
+}
+
+static uint32_t
+trip_bp(struct test_engine *te, struct utrace_engine *engine,
+        struct utrace_task *task, uint64_t addr)
+{
+	(void)te;
+	(void)engine;
+	(void)addr;
+	round_trip_d(task, D_BP);
+	return UTRACE_SINGLESTEP;
+}
+
+static uint32_t
+trip_debug_decide(struct test_engine *te, struct utrace_engine *engine,
+                  struct utrace_task *task, const struct test_ev *ev,
+                  void *payload, uint32_t ret)
+{
+	if (ev->kind == EV_QUIESCE && ev->event == 0 && D.n[D_BP] &&
+	    !D.n[D_STEP])
+		round_trip_d(task, D_STEP);
+	else if (ev->kind == EV_JCTL)
+		round_trip_d(task, ev->code == CLD_STOPPED ? D_JCTL_STOP
+		                                           : D_JCTL_CONT);
+	return dbg_hold_markers(te, engine, task, ev, payload, ret);
+}
+
+START_TEST(regs_round_trip_debug_stops)
+{
+	struct test_log *log = test_log();
+	const int64_t nrs[] = { DBG_NR_GETPGID };
+	struct test_engine *te;
+	struct utrace_task *task;
+	struct utrace *u;
+	uint64_t addr;
+	int fd;
+	int i;
+
+	memset(&D, 0, sizeof(D));
+	u = test_new(NULL);
+	task = dbg_spawn(u, &fd, "addr", "marker:1", "calls:0:1", "raise:STOP",
+	                 "marker:2", "exit:0", (char *)NULL);
+	te = test_engine_new(1, trip_debug_decide);
+	te->quiet_quiesce = true;
+	te->rc[1] = 1 << 1;
+	te->priv = (void *)trip_bp;
+	dbg_attach(task, te, 0,
+	           UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(SYSCALL_ENTRY) |
+	                   UTRACE_EVENT(BREAKPOINT) | UTRACE_EVENT(JCTL));
+	ck_assert_int_eq(
+		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
+		0);
+	test_start(task);
+	addr = dbg_field(dbg_line(fd, "addr"), 0);
+	dbg_wait_marker(te, 1);
+	ck_assert_int_eq(utrace_bp_insert(task, te->engine, addr), 0);
+	ck_assert_int_eq(utrace_control(task, te->engine, UTRACE_RESUME), 0);
+	ck_assert_msg(test_log_wait(log, 1, EV_JCTL, CLD_STOPPED, 1), "%s",
+	              test_log_dump(log));
+	ck_assert_int_eq(kill(utrace_task_tid(task), SIGCONT), 0);
+	ck_assert_int_eq(test_wait(task), 0);
+	test_close(fd);
+
+	ck_assert_int_eq(D.rc, 0);
+	for (i = 0; i < D_MAX; i++) {
+		ck_assert_msg(D.n[i] == 1, "stop kind %d seen %d times", i,
+		              D.n[i]);
+		ck_assert_msg(D.bad[i] == 0, "kind %d: %d bad", i, D.bad[i]);
+	}
+	/* On the breakpoint, then one instruction further. */
+	ck_assert_uint_eq(D.pc[D_BP], addr);
+	ck_assert_uint_gt(D.pc[D_STEP], addr);
+	ck_assert_uint_lt(D.pc[D_STEP], addr + 16);
+	test_free(u);
+	dbg_put_all();
+}
+END_TEST
+
 /* ---- a held task, from the test thread ------------------------------ */
 
 static uint32_t
@@ -450,6 +551,7 @@ regs_suite(void)
 	tcase_add_loop_test(tc, regs_shared_in_one_stop, 0, 4);
 	tc = test_tcase(s, "round-trip");
 	tcase_add_test(tc, regs_round_trip_every_stop);
+	tcase_add_test(tc, regs_round_trip_debug_stops);
 	tc = test_tcase(s, "held");
 	tcase_add_test(tc, regs_held_and_errors);
 	tcase_add_test(tc, regs_fp_written_back);
