@@ -165,6 +165,15 @@ dbg_attach(struct utrace_task *task, struct test_engine *te, int flags,
 	return engine;
 }
 
+void
+dbg_only_syscall(struct utrace_task *task, struct utrace_engine *engine,
+                 int64_t nr)
+{
+	int r = utrace_set_syscalls(task, engine, TEST_AUDIT_ARCH, &nr, 1);
+
+	ck_assert_msg(r == 0, "utrace_set_syscalls: %d (%s)", r, strerror(-r));
+}
+
 int
 dbg_hits(struct test_engine *te)
 {

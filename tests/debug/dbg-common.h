@@ -62,6 +62,10 @@ struct utrace_engine *dbg_attach(struct utrace_task *task,
                                  struct test_engine *te, int flags,
                                  uint64_t events);
 
+/* Limit @engine's syscall reports to call @nr (native); asserts. */
+void dbg_only_syscall(struct utrace_task *task, struct utrace_engine *engine,
+                      int64_t nr);
+
 /* te->hits, read atomically. */
 int dbg_hits(struct test_engine *te);
 

@@ -14,8 +14,6 @@
 #include "dbg-common.h"
 #include "test-common.h"
 
-static const int64_t getpgid_only[] = { DBG_NR_GETPGID };
-
 static struct test_engine *
 engine(struct utrace_task *task, int id, int hold)
 {
@@ -24,9 +22,7 @@ engine(struct utrace_task *task, int id, int hold)
 	te->rc[1] = hold;
 	dbg_attach(task, te, UTRACE_ATTACH_FOLLOW,
 	           UTRACE_EVENT(BREAKPOINT) | UTRACE_EVENT(SYSCALL_ENTRY));
-	ck_assert_int_eq(utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH,
-	                                     getpgid_only, 1),
-	                 0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	return te;
 }
 

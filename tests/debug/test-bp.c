@@ -21,8 +21,6 @@
 
 #define EVENTS_BP (UTRACE_EVENT(BREAKPOINT) | UTRACE_EVENT(SYSCALL_ENTRY))
 
-static const int64_t getpgid_only[] = { DBG_NR_GETPGID };
-
 /* An engine hearing breakpoints and the markers (held at those in
  * @hold, a bit mask). */
 static struct test_engine *
@@ -32,9 +30,7 @@ bp_engine(struct utrace_task *task, int id, int flags, int hold)
 
 	te->rc[1] = hold;
 	dbg_attach(task, te, flags, EVENTS_BP);
-	ck_assert_int_eq(utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH,
-	                                     getpgid_only, 1),
-	                 0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	return te;
 }
 

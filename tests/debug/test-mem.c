@@ -19,13 +19,10 @@
 static void
 hold_at_marker1(struct test_engine *te, struct utrace_task *task)
 {
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 
 	te->rc[1] = 1 << 1;
 	dbg_attach(task, te, 0, UTRACE_EVENT(SYSCALL_ENTRY));
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	dbg_wait_marker(te, 1);
 }

@@ -93,7 +93,6 @@ START_TEST(regs_shared_in_one_stop)
 		.size = sizeof(opts),
 		.flags = _i >= 2 ? UTRACE_OPT_SYSCALL_INFO_REGS : 0,
 	};
-	const int64_t nrs[] = { DBG_NR_GETPID };
 	struct test_engine *te1;
 	struct test_engine *te2;
 	struct utrace_task *task;
@@ -109,12 +108,8 @@ START_TEST(regs_shared_in_one_stop)
 	te2 = test_engine_new(2, shared_decide);
 	dbg_attach(task, te1, 0, UTRACE_EVENT_SYSCALL);
 	dbg_attach(task, te2, 0, UTRACE_EVENT_SYSCALL);
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te1->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te2->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te1->engine, DBG_NR_GETPID);
+	dbg_only_syscall(task, te2->engine, DBG_NR_GETPID);
 	test_start(task);
 	line = dbg_line(fd, "regs");
 	ck_assert_int_eq(test_wait(task), 0);
@@ -247,7 +242,6 @@ START_TEST(regs_round_trip_every_stop)
 	struct test_engine *te;
 	struct utrace_task *task;
 	struct utrace *u;
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	int fd;
 	int i;
 
@@ -262,9 +256,7 @@ START_TEST(regs_round_trip_every_stop)
 	           UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(CLONE) |
 	                   UTRACE_EVENT(EXEC) | UTRACE_EVENT(EXIT) |
 	                   UTRACE_EVENT_SYSCALL);
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	/* The handler calls target() too. */
 	ck_assert_str_eq(dbg_line(fd, "calls"), "2");
@@ -350,7 +342,6 @@ trip_debug_decide(struct test_engine *te, struct utrace_engine *engine,
 START_TEST(regs_round_trip_debug_stops)
 {
 	struct test_log *log = test_log();
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	struct test_engine *te;
 	struct utrace_task *task;
 	struct utrace *u;
@@ -369,9 +360,7 @@ START_TEST(regs_round_trip_debug_stops)
 	dbg_attach(task, te, 0,
 	           UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(SYSCALL_ENTRY) |
 	                   UTRACE_EVENT(BREAKPOINT) | UTRACE_EVENT(JCTL));
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	addr = dbg_field(dbg_line(fd, "addr"), 0);
 	dbg_wait_marker(te, 1);
@@ -517,7 +506,6 @@ fp_decide(struct test_engine *te, struct utrace_engine *engine,
 
 START_TEST(regs_fp_written_back)
 {
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	struct test_engine *te;
 	struct utrace_task *task;
 	struct utrace *u;
@@ -528,9 +516,7 @@ START_TEST(regs_fp_written_back)
 	                 (char *)NULL);
 	te = test_engine_new(1, fp_decide);
 	dbg_attach(task, te, 0, UTRACE_EVENT(SYSCALL_ENTRY));
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	ck_assert_int_eq(test_wait(task), 0);
 	ck_assert_int_eq(te->rc[0], 0);

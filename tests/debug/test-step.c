@@ -97,7 +97,6 @@ START_TEST(step_exact_pcs)
 		{ UTRACE_BLOCKSTEP, UTRACE_SINGLESTEP },
 		{ UTRACE_SINGLESTEP, UTRACE_BLOCKSTEP },
 	};
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	struct test_engine *te[2];
 	struct utrace_task *task;
 	struct utrace *u;
@@ -114,9 +113,7 @@ START_TEST(step_exact_pcs)
 		te[i]->rc[1] = i == 0 ? 1 << 6 : 0;
 		dbg_attach(task, te[i], 0,
 		           UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(SYSCALL_ENTRY));
-		ck_assert_int_eq(utrace_set_syscalls(task, te[i]->engine,
-		                                     TEST_AUDIT_ARCH, nrs, 1),
-		                 0);
+		dbg_only_syscall(task, te[i]->engine, DBG_NR_GETPGID);
 	}
 	test_start(task);
 	line = dbg_line(fd, "step");
@@ -177,7 +174,6 @@ handler_decide(struct test_engine *te, struct utrace_engine *engine,
 
 START_TEST(step_into_handler_and_out)
 {
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	struct test_engine *te;
 	struct utrace_task *task;
 	struct utrace *u;
@@ -193,9 +189,7 @@ START_TEST(step_into_handler_and_out)
 	dbg_attach(task, te, 0,
 	           UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(SYSCALL_ENTRY) |
 	                   UTRACE_EVENT(SIGNAL));
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	S.handler = dbg_field(dbg_line(fd, "handler"), 0);
 	dbg_wait_marker(te, 1);
@@ -235,7 +229,6 @@ wait_trap_log(struct test_log *log)
  */
 START_TEST(step_with_user_sigtrap)
 {
-	const int64_t nrs[] = { DBG_NR_GETPGID };
 	struct test_log *log = test_log();
 	struct test_engine *te;
 	struct utrace_task *task;
@@ -254,9 +247,7 @@ START_TEST(step_with_user_sigtrap)
 	dbg_attach(task, te, 0,
 	           UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(SYSCALL_ENTRY) |
 	                   UTRACE_EVENT_SIGNAL_ALL);
-	ck_assert_int_eq(
-		utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH, nrs, 1),
-		0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	dbg_line(fd, "handler");
 	dbg_wait_marker(te, 1);

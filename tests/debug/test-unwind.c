@@ -20,8 +20,6 @@
 
 #define MAX_FRAMES 64
 
-static const int64_t getpgid_only[] = { DBG_NR_GETPGID };
-
 static struct {
 	struct utrace_frame frames[MAX_FRAMES];
 	size_t n;
@@ -119,9 +117,7 @@ START_TEST(unwind_matches_gdb)
 	te = test_engine_new(1, unwind_at_marker9);
 	te->rc[1] = 1 << 9;
 	dbg_attach(task, te, 0, UTRACE_EVENT(SYSCALL_ENTRY));
-	ck_assert_int_eq(utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH,
-	                                     getpgid_only, 1),
-	                 0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	dbg_wait_marker(te, 9);
 
@@ -216,9 +212,7 @@ START_TEST(unwind_signal_frame)
 	te->priv = (void *)unwind_at_hit;
 	dbg_attach(task, te, 0,
 	           UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(BREAKPOINT));
-	ck_assert_int_eq(utrace_set_syscalls(task, te->engine, TEST_AUDIT_ARCH,
-	                                     getpgid_only, 1),
-	                 0);
+	dbg_only_syscall(task, te->engine, DBG_NR_GETPGID);
 	test_start(task);
 	addr = dbg_field(dbg_line(fd, "addr"), 0);
 	dbg_wait_marker(te, 1);
