@@ -321,7 +321,8 @@ seize_add(struct seize_args *a, struct utrace_task *t)
 {
 	if (a->n + 1 >= a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
-		struct utrace_task **p = realloc(a->tasks, cap * sizeof(*p));
+		struct utrace_task **p =
+			realloc(a->tasks, cap * sizeof(struct utrace_task *));
 
 		if (!p)
 			return -ENOMEM;

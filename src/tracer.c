@@ -27,7 +27,7 @@
 #define WAIT_FLAGS (WEXITED | WSTOPPED | __WALL | __WNOTHREAD)
 #define SWEEP_INTERVAL_S 1
 /* How long the tracer polls before it blocks (see tracer_poll()). */
-#define SPIN_NS 50000u
+#define SPIN_NS UINT64_C(50000)
 
 /* The context whose tracer runs on this thread; NULL on host threads. */
 static __thread struct utrace *tls_tracer

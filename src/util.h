@@ -5,7 +5,6 @@
 
 #define UTRACE_EXPORT __attribute__((visibility("default")))
 
-#define _unused_ __attribute__((unused))
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

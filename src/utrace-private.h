@@ -117,49 +117,51 @@ struct debug_task;
 	 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC)
 
 struct utrace_task {
-	atomic_int ref;
+	/* Pointers and 8-byte fields first, then 4-byte ones, then flags:
+	 * no padding. */
 	struct utrace *u;
-	_Atomic pid_t tid;
-	_Atomic pid_t tgid;
 	struct list_head hash;    /* in u->buckets */
 	struct list_head node;    /* in u->tasks */
 	struct list_head engines; /* attach order */
-	unsigned int in_pass;     /* report passes running on this task */
-	enum task_state state;
 	struct stop stop;
-	uint64_t events;   /* union of the engines' masks */
+	struct sysmap sys;         /* if !sys_all: the union of their sets */
+	struct sysmap seccomp_map; /* the calls our filter traces */
+	struct debug_task *debug;  /* debug.c: registers, breakpoints */
+	uint64_t events;           /* union of the engines' masks */
+	int64_t abort_rval;
+	long opts; /* ptrace options set, 0: not known */
+	atomic_int ref;
+	_Atomic pid_t tid;
+	_Atomic pid_t tgid;
+	unsigned int in_pass; /* report passes running on this task */
+	enum task_state state;
+	enum utrace_resume_action pending_resume; /* for the next stop */
+	int exit_status;
+	int status;        /* final wait status */
 	bool sys_all;      /* some engine wants every syscall */
-	struct sysmap sys; /* else: the union of their sets */
 	bool seccomp;      /* carries our seccomp filter */
 	bool sys_filtered; /* only filtered calls need to stop */
-	struct sysmap seccomp_map;
-	bool spawned;    /* our child: we reap it */
-	bool start_hold; /* held until utrace_task_start() */
-	bool seized;     /* from utrace_seize(): never killed */
+	bool spawned;      /* our child: we reap it */
+	bool start_hold;   /* held until utrace_task_start() */
+	bool seized;       /* from utrace_seize(): never killed */
 	bool started;
 	bool kill_on_free;
-	bool killing;        /* SIGKILLed by utrace_free() */
-	bool interrupt_sent; /* PTRACE_INTERRUPT not yet answered */
-	bool report_wanted;  /* quiesce(0) asked for by utrace_control */
-	bool detach_pending; /* ptrace-detach at the next stop */
-	bool stepping;       /* resumed with a step request */
-	bool syscall_traced; /* resumed with PTRACE_SYSCALL */
-	enum utrace_resume_action pending_resume; /* for the next stop */
-	bool abort_pending; /* aborted syscall awaiting its exit stop */
-	int64_t abort_rval;
+	bool killing;         /* SIGKILLed by utrace_free() */
+	bool interrupt_sent;  /* PTRACE_INTERRUPT not yet answered */
+	bool report_wanted;   /* quiesce(0) asked for by utrace_control */
+	bool detach_pending;  /* ptrace-detach at the next stop */
+	bool stepping;        /* resumed with a step request */
+	bool syscall_traced;  /* resumed with PTRACE_SYSCALL */
+	bool abort_pending;   /* aborted syscall awaiting its exit stop */
 	bool parent_seen;     /* new child: the parent's event arrived */
 	bool first_stop_seen; /* new child: its attach stop arrived */
 	bool early_dead;      /* died before its parent's clone event */
 	bool exit_seen;       /* its exit stop came */
-	int exit_status;
-	struct debug_task *debug; /* debug.c: registers, breakpoints */
-	bool dying;               /* death report started */
-	bool sweep_suspect;       /* task_sweep(): looked lost once */
-	bool exitkill;            /* PTRACE_O_EXITKILL (inherited) */
-	long opts;                /* ptrace options set, 0: not known */
+	bool dying;           /* death report started */
+	bool sweep_suspect;   /* task_sweep(): looked lost once */
+	bool exitkill;        /* PTRACE_O_EXITKILL (inherited) */
 	atomic_bool dead;
 	atomic_bool untraced; /* detached while alive, not our child */
-	int status;           /* final wait status */
 };
 
 struct utrace_engine {
