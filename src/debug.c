@@ -293,22 +293,35 @@ debug_bps_gone(struct debug_mm *mm, struct utrace_task *except)
 {
 	struct utrace *u = except->u;
 	struct list_head *pos;
-	struct list_head *tmp;
 
-	list_for_each_safe(pos, tmp, &u->tasks) {
-		struct utrace_task *o =
-			list_entry(pos, struct utrace_task, node);
+	/* Letting one go can resume or detach others (the step-over it took
+	 * part in ends): look again from the start each time.  Each is let
+	 * go once: detached, or on its way (detach_pending). */
+	for (;;) {
+		struct utrace_task *o = NULL;
 
-		if (o == except || !debug_in_mm(o, mm) ||
-		    !list_empty(&o->engines) || o->seccomp || o->start_hold ||
-		    !task_traced(o) || o->in_pass ||
-		    (o->state == TASK_NEW && !o->parent_seen))
-			continue;
+		list_for_each(pos, &u->tasks) {
+			struct utrace_task *c =
+				list_entry(pos, struct utrace_task, node);
+
+			if (c != except && debug_in_mm(c, mm) &&
+			    list_empty(&c->engines) && !c->seccomp &&
+			    !c->start_hold && task_traced(c) && !c->in_pass &&
+			    !c->detach_pending &&
+			    (c->state != TASK_NEW || c->parent_seen)) {
+				o = c;
+				break;
+			}
+		}
+		if (!o)
+			return;
 		utrace_task_get(o);
 		if (o->state == TASK_STOPPED)
 			task_maybe_resume(o);
 		else
 			task_detach_ptrace(o);
+		if (o->state != TASK_DETACHED && !o->untraced)
+			o->detach_pending = true;
 		utrace_task_put(o);
 	}
 }
@@ -908,10 +921,11 @@ vfork_end(struct utrace_task *t, struct debug_task *d)
 {
 	struct debug_mm *mm = d->mm;
 	struct utrace_task *p = task_lookup(t->u, d->vfork_parent);
+	bool shared = mm->refs > 1;
 	struct debug_task *pd;
 
 	mm_unlink(t, d);
-	if (!p || !mm->stepper || mm->launched || p == mm->stepper ||
+	if (!shared || !p || !mm->stepper || mm->launched || p == mm->stepper ||
 	    p->state != TASK_RUNNING || p->dying || is_vfork_parent(mm, p))
 		return;
 	pd = debug_get(p);
