@@ -57,12 +57,20 @@ bp_owner_is(const struct bp_owner *o, const struct utrace_engine *e)
 }
 
 static struct bp_owner *
+owner_find(struct bp_owner *owners, size_t n, const struct bp_owner *o)
+{
+	for (size_t i = 0; i < n; i++)
+		if (owners[i].ops == o->ops && owners[i].data == o->data)
+			return &owners[i];
+	return NULL;
+}
+
+static struct bp_owner *
 bp_owner_find(struct bp *bp, const struct utrace_engine *e)
 {
-	for (size_t i = 0; i < bp->n_owners; i++)
-		if (bp_owner_is(&bp->owners[i], e))
-			return &bp->owners[i];
-	return NULL;
+	struct bp_owner o = { e->ops, e->data };
+
+	return owner_find(bp->owners, bp->n_owners, &o);
 }
 
 bool
@@ -280,8 +288,9 @@ bp_owner_alive(struct utrace *u, const struct debug_mm *mm,
 	return false;
 }
 
+/* Whether one of @n owners @o has a live engine on @t. */
 static bool
-bp_owned_in(const struct bp *bp, const struct utrace_task *t)
+owners_in(const struct bp_owner *o, size_t n, const struct utrace_task *t)
 {
 	const struct list_head *pos;
 
@@ -291,11 +300,17 @@ bp_owned_in(const struct bp *bp, const struct utrace_task *t)
 
 		if (!engine_alive(e))
 			continue;
-		for (size_t i = 0; i < bp->n_owners; i++)
-			if (bp_owner_is(&bp->owners[i], e))
+		for (size_t i = 0; i < n; i++)
+			if (bp_owner_is(&o[i], e))
 				return true;
 	}
 	return false;
+}
+
+static bool
+bp_owned_in(const struct bp *bp, const struct utrace_task *t)
+{
+	return owners_in(bp->owners, bp->n_owners, t);
 }
 
 /*
@@ -375,20 +390,35 @@ bp_fold(struct utrace_engine *e, struct merge *m, uint32_t ret)
 	}
 }
 
+/* Whether engine @e of @t owns what was hit at @addr (looked up anew:
+ * a callback may have removed it). */
+typedef bool (*owned_fn)(struct utrace_task *t, uint64_t addr,
+                         const struct utrace_engine *e);
+
+static uint32_t (*hit_cb(const struct utrace_engine_ops *ops,
+                         uint64_t event))(uint32_t, struct utrace_engine *,
+                                          struct utrace_task *, uint64_t,
+                                          void *)
+{
+	return event == UTRACE_EVENT(BREAKPOINT)
+	               ? OPS_CB(ops, report_breakpoint)
+	               : OPS_CB(ops, report_watchpoint);
+}
+
 /*
- * The report pass of a breakpoint hit, like engine_report(): engines in
- * attach order, report_quiesce(UTRACE_EVENT(BREAKPOINT)) to those with
- * QUIESCE, then report_breakpoint() to the owners that subscribed.
+ * The report pass of a hit, like engine_report(): engines in attach
+ * order, report_quiesce(@event) to those with QUIESCE, then the hit
+ * callback to the owners that subscribed to @event.
  */
-void
-bp_report(struct utrace_task *t, uint64_t addr)
+static void
+hit_report(struct utrace_task *t, uint64_t event, uint64_t addr, owned_fn owned)
 {
 	struct stop *s = &t->stop;
 	uint64_t last_seq = t->u->attach_seq;
 	struct list_head *pos;
 	struct merge m;
 
-	if (!(t->events & (UTRACE_EVENT(QUIESCE) | UTRACE_EVENT(BREAKPOINT))))
+	if (!(t->events & (UTRACE_EVENT(QUIESCE) | event)))
 		return;
 	resume_merge_init(&m, s->disp);
 	t->in_pass++;
@@ -408,9 +438,8 @@ bp_report(struct utrace_task *t, uint64_t addr)
 		quiesce = (e->events & UTRACE_EVENT(QUIESCE))
 		                  ? OPS_CB(ops, report_quiesce)
 		                  : NULL;
-		hit = (e->events & UTRACE_EVENT(BREAKPOINT)) &&
-		                      bp_owned_by(t, addr, e)
-		              ? OPS_CB(ops, report_breakpoint)
+		hit = (e->events & event) && owned(t, addr, e)
+		              ? hit_cb(ops, event)
 		              : NULL;
 		if (!quiesce && !hit)
 			continue;
@@ -418,8 +447,8 @@ bp_report(struct utrace_task *t, uint64_t addr)
 		utrace_engine_get(e);
 		if (quiesce)
 			bp_fold(e, &m,
-			        quiesce(resume_merge_input(&m, 0), e, t,
-			                UTRACE_EVENT(BREAKPOINT), e->data));
+			        quiesce(resume_merge_input(&m, 0), e, t, event,
+			                e->data));
 		if (hit && !e->detached)
 			bp_fold(e, &m,
 			        hit(resume_merge_input(&m, 0), e, t, addr,
@@ -430,6 +459,160 @@ bp_report(struct utrace_task *t, uint64_t addr)
 		s->resume = m.resume;
 	t->in_pass--;
 	engine_cleanup(t);
+}
+
+void
+bp_report(struct utrace_task *t, uint64_t addr)
+{
+	hit_report(t, UTRACE_EVENT(BREAKPOINT), addr, bp_owned_by);
+}
+
+/* ---- hardware watchpoints ------------------------------------------- */
+
+/*
+ * Per thread, like the CPU's debug registers: a slot per distinct
+ * (address, length, kind), owners counted like those of breakpoints but
+ * among the engines of the thread.  The registers are written only at a
+ * ptrace stop; a change made while the thread runs waits for its next
+ * stop (wp_dirty), and a trigger meanwhile is consumed.
+ */
+
+static struct wp *
+wp_find(struct debug_task *d, uint64_t addr, unsigned int len, int kind)
+{
+	for (int i = 0; i < WP_SLOTS; i++) {
+		struct wp *w = &d->wps[i];
+
+		if (w->owners && w->addr == addr && w->len == len &&
+		    w->kind == kind)
+			return w;
+	}
+	return NULL;
+}
+
+static void
+wp_free(struct wp *w)
+{
+	free(w->owners);
+	memset(w, 0, sizeof(*w));
+}
+
+int
+wp_flush(struct utrace_task *t)
+{
+	struct debug_task *d = t->debug;
+	int r;
+
+	if (!d || !d->wp_dirty)
+		return 0;
+	r = arch_wp_store(atomic_load(&t->tid), d->wps);
+	d->wp_dirty = false;
+	if (r < 0 && r != -ESRCH)
+		ulog(t->u, LOG_WARNING, "task %d: debug registers: %d",
+		     atomic_load(&t->tid), r);
+	return r;
+}
+
+/* The registers changed: now if @t is stopped, else at its next stop. */
+static int
+wp_changed(struct utrace_task *t)
+{
+	t->debug->wp_dirty = true;
+	if (debug_check_stopped(t) < 0)
+		return 0;
+	return wp_flush(t);
+}
+
+/* Owners without an engine on @t any more go, and slots without owners. */
+void
+wp_prune(struct utrace_task *t)
+{
+	struct debug_task *d = t->debug;
+	bool changed = false;
+
+	if (!d || !d->wp_ever)
+		return;
+	for (int i = 0; i < WP_SLOTS; i++) {
+		struct wp *w = &d->wps[i];
+		size_t n = 0;
+
+		if (!w->owners)
+			continue;
+		for (size_t k = 0; k < w->n_owners; k++)
+			if (owners_in(&w->owners[k], 1, t))
+				w->owners[n++] = w->owners[k];
+		w->n_owners = n;
+		if (!n) {
+			wp_free(w);
+			changed = true;
+		}
+	}
+	if (changed)
+		(void)wp_changed(t);
+}
+
+/* Forgets every watchpoint of @t; clears the registers if @write. */
+void
+wp_clear(struct utrace_task *t, bool write)
+{
+	struct debug_task *d = t->debug;
+
+	if (!d || !d->wp_ever)
+		return;
+	for (int i = 0; i < WP_SLOTS; i++)
+		if (d->wps[i].owners)
+			wp_free(&d->wps[i]);
+	d->wp_dirty = write;
+	if (write)
+		(void)wp_flush(t);
+	d->wp_ever = write;
+}
+
+/* A TRAP_HWBKPT stop: STOP_BREAKPOINT with d->hit_wps, or consumed. */
+int
+wp_classify(struct utrace_task *t)
+{
+	struct debug_task *d = t->debug;
+	unsigned int slots = 0;
+
+	if (!d || !d->wp_ever)
+		return -1;
+	if (arch_wp_hits(atomic_load(&t->tid), &slots) < 0)
+		return STOP_OTHER;
+	for (int i = 0; i < WP_SLOTS; i++)
+		if (!d->wps[i].owners)
+			slots &= ~(1u << i);
+	d->hit_wps = slots;
+	return slots ? STOP_BREAKPOINT : STOP_OTHER;
+}
+
+static bool
+wp_owned_by(struct utrace_task *t, uint64_t addr, const struct utrace_engine *e)
+{
+	struct debug_task *d = t->debug;
+
+	for (int i = 0; d && i < WP_SLOTS; i++) {
+		struct wp *w = &d->wps[i];
+		struct bp_owner o = { e->ops, e->data };
+
+		if (w->owners && w->addr == addr &&
+		    owner_find(w->owners, w->n_owners, &o))
+			return true;
+	}
+	return false;
+}
+
+void
+wp_report(struct utrace_task *t, unsigned int slots)
+{
+	for (int i = 0; i < WP_SLOTS; i++) {
+		struct debug_task *d = t->debug;
+
+		if (!(slots & (1u << i)) || !d || !d->wps[i].owners)
+			continue;
+		hit_report(t, UTRACE_EVENT(WATCHPOINT), d->wps[i].addr,
+		           wp_owned_by);
+	}
 }
 
 /* ---- public API ------------------------------------------------------- */
@@ -500,13 +683,19 @@ struct bp_args {
 };
 
 static int
+engine_check(struct utrace_task *t, const struct utrace_engine *e)
+{
+	if (e->task != t)
+		return -EINVAL;
+	if (e->detached)
+		return -ESRCH;
+	return debug_check_traced(t);
+}
+
+static int
 bp_check(const struct bp_args *a)
 {
-	if (a->engine->task != a->task)
-		return -EINVAL;
-	if (a->engine->detached)
-		return -ESRCH;
-	return debug_check_traced(a->task);
+	return engine_check(a->task, a->engine);
 }
 
 static int
@@ -621,4 +810,120 @@ utrace_bp_remove(struct utrace_task *task, struct utrace_engine *engine,
 	assert_return(engine, -EINVAL);
 
 	return cmdq_call(task->u, do_bp_remove, &a);
+}
+
+/* ---- watchpoints: public API ----------------------------------------- */
+
+struct wp_args {
+	struct utrace_task *task;
+	struct utrace_engine *engine;
+	uint64_t addr;
+	unsigned int len;
+	int kind;
+};
+
+static int
+do_wp_insert(struct utrace *u, void *arg)
+{
+	struct wp_args *a = arg;
+	struct utrace_task *t = a->task;
+	struct bp_owner o = { a->engine->ops, a->engine->data };
+	struct debug_task *d;
+	struct bp_owner *owners;
+	struct wp *w;
+	int r;
+
+	(void)u;
+	r = engine_check(t, a->engine);
+	if (r == 0)
+		r = debug_check_stopped(t);
+	if (r < 0)
+		return r;
+	r = arch_wp_check(a->addr, a->len, a->kind);
+	if (r < 0)
+		return r;
+	d = debug_get(t);
+	if (!d)
+		return -ENOMEM;
+	w = wp_find(d, a->addr, a->len, a->kind);
+	if (w) {
+		if (owner_find(w->owners, w->n_owners, &o))
+			return -EEXIST;
+		owners = realloc(w->owners, (w->n_owners + 1) * sizeof(o));
+		if (!owners)
+			return -ENOMEM;
+		w->owners = owners;
+		w->owners[w->n_owners++] = o;
+		return 0;
+	}
+	for (int i = 0; i < WP_SLOTS && !w; i++)
+		if (!d->wps[i].owners)
+			w = &d->wps[i];
+	if (!w)
+		return -ENOSPC;
+	w->owners = malloc(sizeof(o));
+	if (!w->owners)
+		return -ENOMEM;
+	w->owners[0] = o;
+	w->n_owners = 1;
+	w->addr = a->addr;
+	w->len = a->len;
+	w->kind = a->kind;
+	d->wp_ever = true;
+	r = wp_changed(t);
+	if (r < 0) {
+		wp_free(w);
+		(void)wp_changed(t);
+	}
+	return r;
+}
+
+UTRACE_EXPORT int
+utrace_wp_insert(struct utrace_task *task, struct utrace_engine *engine,
+                 uint64_t addr, unsigned int len, enum utrace_wp_kind kind)
+{
+	struct wp_args a = { task, engine, addr, len, (int)kind };
+
+	assert_return(task, -EINVAL);
+	assert_return(engine, -EINVAL);
+
+	return cmdq_call(task->u, do_wp_insert, &a);
+}
+
+static int
+do_wp_remove(struct utrace *u, void *arg)
+{
+	struct wp_args *a = arg;
+	struct utrace_task *t = a->task;
+	struct bp_owner o = { a->engine->ops, a->engine->data };
+	struct bp_owner *found;
+	struct wp *w;
+	int r;
+
+	(void)u;
+	r = engine_check(t, a->engine);
+	if (r < 0)
+		return r;
+	w = t->debug ? wp_find(t->debug, a->addr, a->len, a->kind) : NULL;
+	found = w ? owner_find(w->owners, w->n_owners, &o) : NULL;
+	if (!found)
+		return -ENOENT;
+	*found = w->owners[--w->n_owners];
+	if (!w->n_owners) {
+		wp_free(w);
+		(void)wp_changed(t);
+	}
+	return 0;
+}
+
+UTRACE_EXPORT int
+utrace_wp_remove(struct utrace_task *task, struct utrace_engine *engine,
+                 uint64_t addr, unsigned int len, enum utrace_wp_kind kind)
+{
+	struct wp_args a = { task, engine, addr, len, (int)kind };
+
+	assert_return(task, -EINVAL);
+	assert_return(engine, -EINVAL);
+
+	return cmdq_call(task->u, do_wp_remove, &a);
 }

@@ -65,6 +65,17 @@ struct debug_mm {
 	struct list_head parked;  /* threads kept stopped meanwhile */
 };
 
+/* Hardware watchpoints of a thread: one per debug address register. */
+#define WP_SLOTS 4
+
+struct wp {
+	uint64_t addr;
+	unsigned int len;
+	int kind; /* enum utrace_wp_kind */
+	size_t n_owners;
+	struct bp_owner *owners; /* NULL: the slot is free */
+};
+
 /* A breakpoint hit interrupted by a signal before its instruction ran. */
 #define DEBUG_VISITS_MAX 4
 
@@ -85,7 +96,11 @@ struct debug_task {
 	 * not yet executed: resuming steps over it. */
 	bool at_bp_set;
 	uint64_t at_bp;
-	uint64_t hit_addr;          /* of the STOP_BREAKPOINT being reported */
+	uint64_t hit_addr;    /* of the STOP_BREAKPOINT being reported */
+	unsigned int hit_wps; /* or the watchpoint slots it reports */
+	struct wp wps[WP_SLOTS];
+	bool wp_dirty; /* the debug registers must be written at the stop */
+	bool wp_ever;  /* some were set since the last exec: traps are ours */
 	struct utrace_regs *visits; /* DEBUG_VISITS_MAX, allocated on use */
 	size_t n_visits;
 
@@ -138,7 +153,17 @@ int bp_inherit(struct debug_mm *parent, struct utrace_task *child);
 void bp_mask(const struct debug_mm *mm, uint64_t addr, uint8_t *buf,
              size_t len);
 
+void wp_report(struct utrace_task *t, unsigned int slots);
+int wp_flush(struct utrace_task *t);
+void wp_prune(struct utrace_task *t);
+void wp_clear(struct utrace_task *t, bool write);
+int wp_classify(struct utrace_task *t);
+
 /* arch/ */
+int arch_wp_check(uint64_t addr, unsigned int len, int kind);
+int arch_wp_store(pid_t tid, const struct wp *wps);
+int arch_wp_hits(pid_t tid, unsigned int *ret_slots);
+bool arch_trap_is_wp(int si_code);
 int arch_regs_fetch(pid_t tid, struct utrace_regs *ret);
 int arch_regs_store(pid_t tid, const struct utrace_regs *regs);
 int arch_fpregs_fetch(pid_t tid, struct utrace_fpregs *ret);

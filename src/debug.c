@@ -184,6 +184,8 @@ debug_mm_of(struct utrace_task *t, bool create)
 static void
 debug_free(struct utrace_task *t, struct debug_task *d)
 {
+	for (int i = 0; i < WP_SLOTS; i++)
+		free(d->wps[i].owners);
 	free(d->visits);
 	free(d);
 	t->debug = NULL;
@@ -332,6 +334,7 @@ debug_engines_changed(struct utrace_task *t)
 {
 	struct debug_mm *mm = mm_find(t);
 
+	wp_prune(t);
 	if (!mm || list_empty(&mm->bps) || !bp_prune_owners(mm, t) ||
 	    !list_empty(&mm->bps))
 		return;
@@ -742,6 +745,11 @@ debug_classify_trap(struct utrace_task *t, bool stepping)
 			return d->so_internal ? STOP_OTHER : STOP_STEP;
 		}
 	}
+	if (arch_trap_is_wp(code)) {
+		kind = wp_classify(t);
+		if (kind >= 0)
+			return kind;
+	}
 	if (arch_trap_is_bp(code)) {
 		kind = classify_bp(t);
 		if (kind >= 0)
@@ -756,8 +764,17 @@ debug_classify_trap(struct utrace_task *t, bool stepping)
 void
 debug_report_breakpoint(struct utrace_task *t)
 {
-	if (t->debug)
-		bp_report(t, t->debug->hit_addr);
+	struct debug_task *d = t->debug;
+	unsigned int wps;
+
+	if (!d)
+		return;
+	wps = d->hit_wps;
+	d->hit_wps = 0;
+	if (wps)
+		wp_report(t, wps);
+	else
+		bp_report(t, d->hit_addr);
 }
 
 /*
@@ -780,6 +797,7 @@ debug_resume(struct utrace_task *t, long *req)
 	r = regs_flush(t, true);
 	if (r == -ESRCH)
 		return r;
+	(void)wp_flush(t);
 	if (t->stop.kind == STOP_ATTACH && !d->mm &&
 	    t->tgid == atomic_load(&t->tid))
 		so_inherit(t);
@@ -896,6 +914,8 @@ debug_detach(struct utrace_task *t)
 	if (!d)
 		return;
 	(void)regs_flush(t, true);
+	/* Untraced, a watchpoint's trap would kill it too. */
+	wp_clear(t, true);
 	mm = debug_mm_of(t, false);
 	so_forget(t, d);
 	/* Untraced, the thread would die of SIGTRAP on a breakpoint. */
@@ -948,6 +968,8 @@ debug_exec(struct utrace_task *t)
 	d->at_bp_set = false;
 	d->n_visits = 0;
 	d->so_done = false;
+	/* The kernel cleared the debug registers. */
+	wp_clear(t, false);
 	so_forget(t, d);
 	if (d->vfork_parent) {
 		/* Its parent's address space stays as it is. */

@@ -59,6 +59,7 @@ enum utrace_event_bit {
 	UTRACE_EVENT_BIT_SIGNAL_CORE = 12,
 	UTRACE_EVENT_BIT_JCTL = 13,
 	UTRACE_EVENT_BIT_BREAKPOINT = 14,
+	UTRACE_EVENT_BIT_WATCHPOINT = 15,
 };
 
 #define UTRACE_EVENT(name) (1ull << UTRACE_EVENT_BIT_##name)
@@ -68,7 +69,7 @@ enum utrace_event_bit {
 	(UTRACE_EVENT(SIGNAL) | UTRACE_EVENT(SIGNAL_IGN) |       \
 	 UTRACE_EVENT(SIGNAL_STOP) | UTRACE_EVENT(SIGNAL_TERM) | \
 	 UTRACE_EVENT(SIGNAL_CORE))
-#define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_BREAKPOINT + 1)) - 1)
+#define UTRACE_EVENT_ALL ((1ull << (UTRACE_EVENT_BIT_WATCHPOINT + 1)) - 1)
 
 /*
  * Resume actions, most restrictive first.  Several engines' answers merge
@@ -194,6 +195,10 @@ struct utrace_syscall {
  *   engine owns (see utrace_bp_insert(); UTRACE_EVENT(BREAKPOINT)); the
  *   program counter is @addr again, the instruction there not yet
  *   executed.  Other engines get only report_quiesce().
+ * report_watchpoint: @task triggered the hardware watchpoint at @addr,
+ *   which this engine owns (see utrace_wp_insert();
+ *   UTRACE_EVENT(WATCHPOINT)); after the access for data watchpoints,
+ *   before the instruction for UTRACE_WP_EXEC.
  */
 struct utrace_engine_ops {
 	size_t size;
@@ -232,6 +237,10 @@ struct utrace_engine_ops {
 	                    struct utrace_task *task, void *data);
 	void (*release)(void *data);
 	uint32_t (*report_breakpoint)(uint32_t action,
+	                              struct utrace_engine *engine,
+	                              struct utrace_task *task, uint64_t addr,
+	                              void *data);
+	uint32_t (*report_watchpoint)(uint32_t action,
 	                              struct utrace_engine *engine,
 	                              struct utrace_task *task, uint64_t addr,
 	                              void *data);
@@ -807,6 +816,66 @@ int utrace_bp_insert(struct utrace_task *task, struct utrace_engine *engine,
  */
 int utrace_bp_remove(struct utrace_task *task, struct utrace_engine *engine,
                      uint64_t addr);
+
+/* What a hardware watchpoint watches. */
+enum utrace_wp_kind {
+	UTRACE_WP_EXEC = 0,  /* the instruction at the address (length 1) */
+	UTRACE_WP_WRITE = 1, /* writes */
+	UTRACE_WP_RW = 3,    /* reads and writes */
+};
+
+/**
+ * utrace_wp_insert() - set a hardware watchpoint in one thread
+ * @task: the engine's task, in a ptrace stop
+ * @engine: the engine that owns the watchpoint
+ * @addr: the first byte watched, aligned to @len
+ * @len: 1, 2, 4 or 8 bytes (1 for UTRACE_WP_EXEC)
+ * @kind: enum utrace_wp_kind
+ *
+ * Uses a debug register of the CPU (x86_64: DR0-DR3, set with
+ * PTRACE_POKEUSER): a thread has four, shared by its engines; engines
+ * that ask for the same @addr, @len and @kind share one, each an owner.
+ * Debug registers belong to a thread: the watchpoint is set in @task
+ * only, new threads and children do not inherit it, and exec clears it.
+ * When @task triggers it, its owners with UTRACE_EVENT(WATCHPOINT) get
+ * report_watchpoint(), engines with UTRACE_EVENT(QUIESCE)
+ * report_quiesce(UTRACE_EVENT(WATCHPOINT)) first; the trap's SIGTRAP is
+ * consumed.  The watchpoint goes when its last owner removes it or is
+ * detached, and before the library detaches from the thread.
+ *
+ * Context: any thread, also from a callback; the task must be in a
+ * ptrace stop.
+ * Return: 0; -EINVAL bad argument, @engine not attached to @task, @addr
+ * not aligned to @len, or an address the kernel refuses; -ESRCH engine
+ * detached or task dead; -EBUSY the task is not in a ptrace stop; -EEXIST
+ * this engine has this watchpoint already; -ENOSPC the thread's four
+ * debug registers are in use; -EOPNOTSUPP architecture not supported;
+ * -ENOMEM.
+ */
+int utrace_wp_insert(struct utrace_task *task, struct utrace_engine *engine,
+                     uint64_t addr, unsigned int len,
+                     enum utrace_wp_kind kind);
+
+/**
+ * utrace_wp_remove() - remove a hardware watchpoint
+ * @task: the engine's task
+ * @engine: an owner of the watchpoint
+ * @addr: as given to utrace_wp_insert()
+ * @len: as given to utrace_wp_insert()
+ * @kind: as given to utrace_wp_insert()
+ *
+ * Drops @engine's ownership; the debug register is freed when the last
+ * owner goes (at once if the task is in a ptrace stop, else at its next
+ * stop, before which a trigger is reported to nobody).
+ *
+ * Context: any thread, also from a callback; the task may be running.
+ * Return: 0; -EINVAL bad argument or @engine not attached to @task;
+ * -ESRCH engine detached or task dead; -ENOENT no such watchpoint of this
+ * engine.
+ */
+int utrace_wp_remove(struct utrace_task *task, struct utrace_engine *engine,
+                     uint64_t addr, unsigned int len,
+                     enum utrace_wp_kind kind);
 
 /* Flags of struct utrace_frame. */
 enum utrace_frame_flags {

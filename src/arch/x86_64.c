@@ -327,3 +327,74 @@ arch_trap_is_step(int si_code)
 	return si_code == TRAP_TRACE || si_code == TRAP_BRKPT ||
 	       si_code == TRAP_BRANCH || si_code == TRAP_UNK;
 }
+
+/* ---- hardware watchpoints: DR0-DR3 addresses, DR6 status, DR7 control */
+
+#define DR_OFFSET(i) (offsetof(struct user, u_debugreg) + (i) * sizeof(long))
+
+int
+arch_wp_check(uint64_t addr, unsigned int len, int kind)
+{
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return -EINVAL;
+	if (addr % len)
+		return -EINVAL;
+	if (kind != UTRACE_WP_EXEC && kind != UTRACE_WP_WRITE &&
+	    kind != UTRACE_WP_RW)
+		return -EINVAL;
+	if (kind == UTRACE_WP_EXEC && len != 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+dr_write(pid_t tid, int i, unsigned long v)
+{
+	if (ptrace(PTRACE_POKEUSER, tid, DR_OFFSET(i), v) < 0)
+		return errno == EIO ? -EINVAL : -errno;
+	return 0;
+}
+
+/* DR7: local enable 2i; R/W at 16 + 4i (00 exec, 01 write, 11 both);
+ * LEN at 18 + 4i (00 one byte, 01 two, 11 four, 10 eight). */
+int
+arch_wp_store(pid_t tid, const struct wp *wps)
+{
+	static const unsigned long len_bits[9] = { 0, 0, 1, 0, 3, 0, 0, 0, 2 };
+	unsigned long dr7 = 0;
+	int r;
+
+	/* Off first, so that no half-written watchpoint ever triggers. */
+	r = dr_write(tid, 7, 0);
+	for (int i = 0; r == 0 && i < WP_SLOTS; i++) {
+		if (!wps[i].owners)
+			continue;
+		r = dr_write(tid, i, wps[i].addr);
+		dr7 |= 1ul << (2 * i);
+		dr7 |= ((unsigned long)wps[i].kind & 3) << (16 + 4 * i);
+		dr7 |= len_bits[wps[i].len] << (18 + 4 * i);
+	}
+	if (r == 0 && dr7)
+		r = dr_write(tid, 7, dr7);
+	return r;
+}
+
+/* The slots DR6 says triggered; DR6 is cleared (the CPU never does). */
+int
+arch_wp_hits(pid_t tid, unsigned int *ret_slots)
+{
+	long v;
+
+	errno = 0;
+	v = ptrace(PTRACE_PEEKUSER, tid, DR_OFFSET(6), 0);
+	if (v == -1 && errno)
+		return -errno;
+	*ret_slots = (unsigned int)v & 0xf;
+	return dr_write(tid, 6, 0);
+}
+
+bool
+arch_trap_is_wp(int si_code)
+{
+	return si_code == TRAP_HWBKPT;
+}

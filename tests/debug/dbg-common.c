@@ -131,6 +131,13 @@ cb_breakpoint(uint32_t action, struct utrace_engine *engine,
 	return UTRACE_RESUME;
 }
 
+static uint32_t
+cb_watchpoint(uint32_t action, struct utrace_engine *engine,
+              struct utrace_task *task, uint64_t addr, void *data)
+{
+	return cb_breakpoint(action, engine, task, addr, data);
+}
+
 static struct utrace_engine_ops ops_copy;
 
 static const struct utrace_engine_ops *
@@ -140,6 +147,7 @@ dbg_ops_get(void)
 		ops_copy = test_engine_ops;
 		ops_copy.size = sizeof(ops_copy);
 		ops_copy.report_breakpoint = cb_breakpoint;
+		ops_copy.report_watchpoint = cb_watchpoint;
 	}
 	return &ops_copy;
 }

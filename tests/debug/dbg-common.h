@@ -48,8 +48,9 @@ void dbg_raw_read(pid_t pid, uint64_t addr, void *buf, size_t len);
 
 /*
  * The recording engine of test-common (struct test_engine as data) plus
- * report_breakpoint: it counts hits in te->hits and answers what te->priv
- * (a dbg_bp_fn) returns, or UTRACE_RESUME when it is NULL.
+ * report_breakpoint and report_watchpoint: they count hits in te->hits
+ * and answer what te->priv (a dbg_bp_fn) returns, or UTRACE_RESUME when
+ * it is NULL.
  */
 typedef uint32_t (*dbg_bp_fn)(struct test_engine *te,
                               struct utrace_engine *engine,

@@ -41,6 +41,7 @@
  *                 last five "hello" without a NUL; a read-only string;
  *                 a global (0x1122334455667788)
  *   show          "show RODATA GLOBAL": the string and the global now
+ *   store:N       write the global N times (1, 2, ...); "stored N"
  *   spin:FD       loop until a byte can be read from FD
  *   exec          execute this program again with -r and the remaining
  *                 operations
@@ -466,6 +467,10 @@ main(int argc, char **argv)
 			report("caught %d", (int)n_caught);
 		} else if (strcmp(op, "mem") == 0) {
 			op_mem();
+		} else if (sscanf(op, "store:%ld", &x) == 1) {
+			for (long k = 1; k <= x; k++)
+				global = (uint64_t)k;
+			report("stored %ld", x);
 		} else if (strcmp(op, "show") == 0) {
 			report("show %s %" PRIx64, rodata, global);
 		} else if (sscanf(op, "spin:%ld", &x) == 1) {
