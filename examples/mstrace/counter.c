@@ -10,6 +10,7 @@
 #include <utrace/utrace.h>
 
 #include "counter.h"
+#include "taskmap.h"
 
 /* Rows are indexed by call number, sorted as uint16_t. */
 #define COUNTER_MAX_NR FILTER_MAX_NR
@@ -31,11 +32,11 @@ struct counter {
 	const struct filter *filter;
 	bool wall_time;
 	struct counter_table tables[COUNTER_MAX_ARCH];
+	struct taskmap tasks;
 };
 
 /* The counter's state on one task. */
 struct counter_task {
-	struct counter *c;
 	clockid_t clock;
 	/* The call whose entry was seen and whose exit is awaited. */
 	bool in_syscall;
@@ -82,13 +83,31 @@ now(const struct counter_task *ct, struct timespec *ts)
 		*ts = (struct timespec){ 0 };
 }
 
+static struct counter_task *
+task_state(struct counter *c, const struct utrace_task *task)
+{
+	struct counter_task *ct;
+	bool is_new;
+
+	ct = taskmap_get(&c->tasks, task, &is_new);
+	/* The process's CPU clock: between the entry and the exit stop the
+	 * program runs only in the kernel, so this is its system time. */
+	if (ct && is_new &&
+	    (c->wall_time ||
+	     clock_getcpuclockid(utrace_task_tgid(task), &ct->clock) != 0))
+		ct->clock = CLOCK_MONOTONIC;
+	return ct;
+}
+
 static uint32_t
 counter_syscall_entry(uint32_t action, struct utrace_engine *engine,
                       struct utrace_task *task, struct utrace_syscall *sc,
                       void *data)
 {
-	struct counter_task *ct = data;
+	struct counter_task *ct = task_state(data, task);
 
+	if (!ct)
+		return UTRACE_RESUME | utrace_syscall_action(action);
 	/* A repeated (RESUMED) report after a hold restarts the clock: the
 	 * time held is not the call's. */
 	ct->in_syscall = true;
@@ -103,17 +122,20 @@ counter_syscall_exit(uint32_t action, struct utrace_engine *engine,
                      struct utrace_task *task, struct utrace_syscall *sc,
                      void *data)
 {
-	struct counter_task *ct = data;
+	struct counter *c = data;
+	struct counter_task *ct = task_state(c, task);
 	struct counter_row *row;
 	struct timespec end;
 	bool seen;
 
+	if (!ct)
+		return UTRACE_RESUME;
 	now(ct, &end);
 	seen = ct->in_syscall && ct->arch == sc->arch && ct->nr == sc->nr;
 	ct->in_syscall = false;
-	if (!filter_has(ct->c->filter, sc->arch, sc->nr))
+	if (!filter_has(c->filter, sc->arch, sc->nr))
 		return UTRACE_RESUME;
-	row = counter_row(ct->c, sc->arch, sc->nr);
+	row = counter_row(c, sc->arch, sc->nr);
 	if (!row)
 		return UTRACE_RESUME;
 	/* An exit without an entry (the execve run by utrace_spawn()) is
@@ -127,16 +149,18 @@ counter_syscall_exit(uint32_t action, struct utrace_engine *engine,
 }
 
 static void
-counter_release(void *data)
+counter_reap(struct utrace_engine *engine, struct utrace_task *task, void *data)
 {
-	free(data);
+	struct counter *c = data;
+
+	taskmap_remove(&c->tasks, task);
 }
 
 static const struct utrace_engine_ops counter_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_syscall_entry = counter_syscall_entry,
 	.report_syscall_exit = counter_syscall_exit,
-	.release = counter_release,
+	.report_reap = counter_reap,
 };
 
 struct counter *
@@ -148,40 +172,18 @@ counter_new(const struct filter *filter, bool wall_time)
 		return NULL;
 	c->filter = filter;
 	c->wall_time = wall_time;
+	taskmap_init(&c->tasks, sizeof(struct counter_task), NULL);
 	return c;
 }
 
 int
-counter_attach(struct counter *c, struct utrace_task *task)
+counter_attach(struct counter *c, struct utrace_task *task,
+               const struct attach_opts *opts)
 {
-	struct counter_task *ct = calloc(1, sizeof(*ct));
-	struct utrace_engine *engine;
-	int r;
-
-	if (!ct)
-		return -ENOMEM;
-	ct->c = c;
-	/* The process's CPU clock: between the entry and the exit stop the
-	 * program runs only in the kernel, so this is its system time. */
-	if (c->wall_time ||
-	    clock_getcpuclockid(utrace_task_tgid(task), &ct->clock) != 0)
-		ct->clock = CLOCK_MONOTONIC;
-	r = utrace_attach_task(task, UTRACE_ATTACH_CREATE, &counter_ops, ct,
-	                       &engine);
-	if (r < 0) {
-		free(ct);
-		return r;
-	}
-	r = utrace_set_events(task, engine, UTRACE_EVENT_SYSCALL);
-	if (r < 0)
-		(void)utrace_control(task, engine, UTRACE_DETACH);
-	/* The attachment keeps the engine; release() frees @ct. */
-	utrace_engine_put(engine);
-	return r;
+	return attach_engine(task, opts, &counter_ops, c,
+	                     UTRACE_EVENT_SYSCALL | UTRACE_EVENT(REAP));
 }
 
-/* Most time first; equal times in call number order.  @a and @b index
- * the rows of the table @data. */
 static int
 compare_rows(const void *a, const void *b, void *data)
 {
@@ -275,5 +277,8 @@ counter_print(const struct counter *c, FILE *out)
 void
 counter_free(struct counter *c)
 {
+	if (!c)
+		return;
+	taskmap_clear(&c->tasks);
 	free(c);
 }

@@ -14,6 +14,7 @@
 
 #include <utrace/utrace.h>
 
+#include "attach.h"
 #include "filter.h"
 
 struct counter;
@@ -24,7 +25,8 @@ struct counter *counter_new(const struct filter *filter, bool wall_time);
 
 /* Attach the counter to @task as a new engine.  Returns 0 or a negative
  * errno from the library. */
-int counter_attach(struct counter *c, struct utrace_task *task);
+int counter_attach(struct counter *c, struct utrace_task *task,
+                   const struct attach_opts *opts);
 
 /* Print the summary table (nothing if no call was counted).  Call it once
  * the tasks are reaped, when no callback of the counter can run. */

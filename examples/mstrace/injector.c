@@ -14,6 +14,7 @@
 #include "decode/decode.h"
 #include "injector.h"
 #include "msg.h"
+#include "taskmap.h"
 
 /* strace's bounds for when=: an invocation count of 65535 means "no
  * upper bound". */
@@ -21,11 +22,11 @@
 
 struct injector {
 	struct inject_rule rule;
+	struct taskmap tasks;
 };
 
 /* The injector's state on one task. */
 struct injector_task {
-	const struct injector *inj;
 	/* Invocations of each call seen so far (saturating). */
 	uint16_t counts[FILTER_MAX_NR];
 	/* The decision at the last entry, applied again if the entry is
@@ -225,16 +226,31 @@ when_matches(const struct inject_rule *rule, unsigned count)
 	return (count - rule->first) % rule->step == 0;
 }
 
+static struct injector_task *
+task_state(struct injector *inj, const struct utrace_task *task)
+{
+	struct injector_task *it;
+	bool is_new;
+
+	it = taskmap_get(&inj->tasks, task, &is_new);
+	if (it && is_new)
+		it->decided_nr = -1;
+	return it;
+}
+
 static uint32_t
 injector_syscall_entry(uint32_t action, struct utrace_engine *engine,
                        struct utrace_task *task, struct utrace_syscall *sc,
                        void *data)
 {
-	struct injector_task *it = data;
-	const struct inject_rule *rule = &it->inj->rule;
+	struct injector *inj = data;
+	struct injector_task *it = task_state(inj, task);
+	const struct inject_rule *rule = &inj->rule;
 	uint32_t disp = utrace_syscall_action(action);
 	unsigned count;
 
+	if (!it)
+		return UTRACE_RESUME | disp;
 	if (action & UTRACE_SYSCALL_RESUMED) {
 		/* The same call again: the same decision, not a new
 		 * invocation. */
@@ -276,9 +292,11 @@ static uint32_t
 injector_signal(uint32_t action, struct utrace_engine *engine,
                 struct utrace_task *task, siginfo_t *info, void *data)
 {
-	struct injector_task *it = data;
+	struct injector_task *it = task_state(data, task);
 	int signo = info->si_signo;
 
+	if (!it)
+		return UTRACE_RESUME | utrace_signal_action(action);
 	/* One of ours: tgkill() gave it our pid and SI_TKILL.  strace has
 	 * the kernel send it (SI_KERNEL, no sender): show the same. */
 	if (signo > 0 && signo <= 64 && it->pending[signo] &&
@@ -292,16 +310,19 @@ injector_signal(uint32_t action, struct utrace_engine *engine,
 }
 
 static void
-injector_release(void *data)
+injector_reap(struct utrace_engine *engine, struct utrace_task *task,
+              void *data)
 {
-	free(data);
+	struct injector *inj = data;
+
+	taskmap_remove(&inj->tasks, task);
 }
 
 static const struct utrace_engine_ops injector_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_syscall_entry = injector_syscall_entry,
 	.report_signal = injector_signal,
-	.release = injector_release,
+	.report_reap = injector_reap,
 };
 
 struct injector *
@@ -312,39 +333,31 @@ injector_new(const struct inject_rule *rule)
 	if (!inj)
 		return NULL;
 	inj->rule = *rule;
+	taskmap_init(&inj->tasks, sizeof(struct injector_task), NULL);
 	return inj;
 }
 
 int
-injector_attach(struct injector *inj, struct utrace_task *task)
+injector_attach(struct injector *inj, struct utrace_task *task,
+                const struct attach_opts *opts)
 {
-	struct injector_task *it = calloc(1, sizeof(*it));
-	struct utrace_engine *engine;
-	uint64_t events = UTRACE_EVENT(SYSCALL_ENTRY);
-	int r;
+	/* With --seccomp-bpf the rule needs only its own calls. */
+	const struct attach_opts own = {
+		.follow = opts->follow,
+		.syscalls = opts->syscalls ? &inj->rule.calls : NULL,
+	};
+	uint64_t events = UTRACE_EVENT(SYSCALL_ENTRY) | UTRACE_EVENT(REAP);
 
-	if (!it)
-		return -ENOMEM;
-	it->inj = inj;
-	it->decided_nr = -1;
 	if (inj->rule.signo)
 		events |= UTRACE_EVENT_SIGNAL_ALL;
-	r = utrace_attach_task(task, UTRACE_ATTACH_CREATE, &injector_ops, it,
-	                       &engine);
-	if (r < 0) {
-		free(it);
-		return r;
-	}
-	r = utrace_set_events(task, engine, events);
-	if (r < 0)
-		(void)utrace_control(task, engine, UTRACE_DETACH);
-	/* The attachment keeps the engine; release() frees @it. */
-	utrace_engine_put(engine);
-	return r;
+	return attach_engine(task, &own, &injector_ops, inj, events);
 }
 
 void
 injector_free(struct injector *inj)
 {
+	if (!inj)
+		return;
+	taskmap_clear(&inj->tasks);
 	free(inj);
 }

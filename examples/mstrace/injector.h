@@ -19,6 +19,7 @@
 
 #include <utrace/utrace.h>
 
+#include "attach.h"
 #include "filter.h"
 
 struct inject_rule {
@@ -47,7 +48,8 @@ struct injector *injector_new(const struct inject_rule *rule);
 
 /* Attach the injector to @task as a new engine.  Returns 0 or a negative
  * errno from the library. */
-int injector_attach(struct injector *inj, struct utrace_task *task);
+int injector_attach(struct injector *inj, struct utrace_task *task,
+                    const struct attach_opts *opts);
 
 /* Free an injector whose engines no longer run.  Takes NULL. */
 void injector_free(struct injector *inj);

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,13 +27,18 @@
 #include <utrace/utrace-version.h>
 #include <utrace/utrace.h>
 
+#include "attach.h"
 #include "counter.h"
 #include "decode/decode.h"
 #include "filter.h"
 #include "injector.h"
 #include "msg.h"
+#include "output.h"
 #include "printer.h"
+#include "sigrep.h"
+#include "stack.h"
 #include "sysent.h"
+#include "tracker.h"
 
 /* Long options without a short form. */
 enum {
@@ -44,14 +52,8 @@ enum {
 /* The largest -s strace accepts. */
 #define MAX_STRSIZE ((1u << 30) - 1)
 
-/* Options parsed before the library can do what they need: they are
- * refused after parsing, with the name the user gave. */
-struct unsupported {
-	bool follow;
-	bool attach;
-	bool stack;
-	bool seccomp;
-};
+/* The most -p options strace takes is not bounded; this is plenty. */
+#define MAX_PIDS 256
 
 struct options {
 	bool print_calls;
@@ -62,22 +64,32 @@ struct options {
 	struct filter calls;
 	struct sigfilter signals;
 	unsigned strsize;
-	enum printer_time time;
+	enum output_time time;
 	bool call_times;
 	unsigned quiet;
 	struct inject_rule *rules;
 	size_t n_rules;
-	struct unsupported unsupported;
+	bool follow;
+	bool stack;
+	bool seccomp;
+	pid_t pids[MAX_PIDS];
+	size_t n_pids;
 	char **command;
 };
 
 static const char help[] =
-	"Usage: mstrace [-cCdfhkqTtVw] [-e EXPR]... [-o FILE] [-p PID]\n"
+	"Usage: mstrace [-cCdfhkqTtVw] [-e EXPR]... [-o FILE] [-p PID]...\n"
 	"               [-s STRSIZE] [--seccomp-bpf] [--] PROG [ARGS]\n"
+	"       mstrace [options] -p PID... [PROG [ARGS]]\n"
 	"\n"
-	"Trace the system calls and signals of PROG with several libutrace\n"
-	"engines sharing one task.\n"
+	"Trace the system calls and signals of PROG, or of running processes,\n"
+	"with several libutrace engines sharing each task.\n"
 	"\n"
+	"Tracing:\n"
+	"  -f, --follow-forks          trace new threads and child processes\n"
+	"  -p PID, --attach=PID        trace a running process (repeatable)\n"
+	"  -k, --stack-trace           print the stack after each call\n"
+	"  --seccomp-bpf               with -f, stop only at the traced calls\n"
 	"Output:\n"
 	"  -o FILE, --output=FILE      write the trace to FILE, not stderr\n"
 	"  -s N, --string-limit=N      print at most N bytes of a string (32)\n"
@@ -85,7 +97,8 @@ static const char help[] =
 	"                              -tt with microseconds, -ttt as seconds\n"
 	"                              since the epoch\n"
 	"  -T, --syscall-times         show the time spent in each call\n"
-	"  -q, --quiet                 -qq: no exit status lines\n"
+	"  -q, --quiet                 no attach/detach messages; -qq: no\n"
+	"                              exit status lines either\n"
 	"Statistics:\n"
 	"  -c, --summary-only          count calls, errors and time; print the\n"
 	"                              table only\n"
@@ -104,8 +117,6 @@ static const char help[] =
 	"                              picks the invocations; one engine per\n"
 	"                              rule\n"
 	"  -e fault=SET[:...]          like inject=, error=ENOSYS by default\n"
-	"Not supported yet (the library lacks what they need):\n"
-	"  -f, -p PID, -k, --seccomp-bpf\n"
 	"Other:\n"
 	"  -d, --debug                 print the library's log to stderr\n"
 	"  -h, --help                  print this help and exit\n"
@@ -186,7 +197,7 @@ parse_strsize(const char *arg, unsigned *ret)
 }
 
 static int
-parse_pid(const char *arg)
+parse_pid(struct options *o, const char *arg)
 {
 	char *end;
 	long n;
@@ -197,6 +208,15 @@ parse_pid(const char *arg)
 		msg("Invalid process id: '%s'", arg);
 		return -1;
 	}
+	if (n == getpid()) {
+		msg("I'm sorry, I can't let you do that, Dave.");
+		return -1;
+	}
+	if (o->n_pids == MAX_PIDS) {
+		msg("too many -p options");
+		return -1;
+	}
+	o->pids[o->n_pids++] = (pid_t)n;
 	return 0;
 }
 
@@ -256,18 +276,17 @@ parse_options(int argc, char **argv, struct options *o)
 			o->debug = true;
 			break;
 		case 'f':
-			o->unsupported.follow = true;
+			o->follow = true;
 			break;
 		case 'p':
-			if (parse_pid(optarg) < 0)
+			if (parse_pid(o, optarg) < 0)
 				return -1;
-			o->unsupported.attach = true;
 			break;
 		case 'k':
-			o->unsupported.stack = true;
+			o->stack = true;
 			break;
 		case OPT_SECCOMP:
-			o->unsupported.seccomp = true;
+			o->seccomp = true;
 			break;
 		case 'o':
 			o->output = optarg;
@@ -330,32 +349,50 @@ parse_options(int argc, char **argv, struct options *o)
 			return -1;
 		}
 	}
-	o->time =
-		t_count >= 3 ? PRINTER_TIME_EPOCH : (enum printer_time)t_count;
+	o->time = t_count >= 3 ? OUTPUT_TIME_EPOCH : (enum output_time)t_count;
 
-	if (optind >= argc && !o->unsupported.attach) {
+	if (optind >= argc && !o->n_pids) {
 		msg("must have PROG [ARGS] or -p PID");
 		msg_try_help();
 		return -1;
 	}
-	o->command = argv + optind;
+	o->command = optind < argc ? argv + optind : NULL;
 	return 0;
 }
 
-/* Options whose engines wait for library features. */
-static int
-refuse_unsupported(const struct options *o)
+static bool
+filter_is_all(const struct filter *f)
 {
-	const char *name = o->unsupported.follow    ? "-f"
-	                   : o->unsupported.attach  ? "-p"
-	                   : o->unsupported.stack   ? "-k"
-	                   : o->unsupported.seccomp ? "--seccomp-bpf"
-	                                            : NULL;
+	int64_t nr;
 
-	if (!name)
-		return 0;
-	msg("%s is not supported yet", name);
-	return -1;
+	for (nr = 0; nr < FILTER_MAX_NR; nr++)
+		if (!filter_has(f, AUDIT_ARCH_X86_64, nr))
+			return false;
+	return true;
+}
+
+/* --seccomp-bpf is given up where it cannot work, with strace's
+ * warnings: a seized process has no filter, and without -f children
+ * would inherit a filter nobody follows. */
+static void
+check_seccomp(struct options *o)
+{
+	if (!o->seccomp)
+		return;
+	if (!o->command)
+		msg("--seccomp-bpf is not enabled for processes attached with "
+		    "-p");
+	if (!o->follow) {
+		msg("--seccomp-bpf cannot be used without -f/--follow-forks, "
+		    "disabling");
+		o->seccomp = false;
+		return;
+	}
+	if (!filter_is_all(&o->calls))
+		return;
+	msg("Seccomp filter is requested but there are no syscalls to filter."
+	    "  See -e trace to filter syscalls.");
+	o->seccomp = false;
 }
 
 __attribute__((format(printf, 2, 0))) static void
@@ -448,32 +485,52 @@ exit_like(int status)
 
 /* The engines of one run, in attach order. */
 struct engines {
+	struct output out;
+	struct attach_opts attach;
+	struct tracker *tracker;
 	struct printer *printer;
 	struct counter *counter;
 	struct injector **injectors;
 	size_t n_injectors;
+	struct stack *stack;
+	struct sigrep *sigrep;
 };
 
 static int
 engines_new(struct engines *e, const struct options *o, FILE *out)
 {
 	const struct printer_opts popts = {
-		.out = out,
+		.out = &e->out,
 		.calls = &o->calls,
-		.signals = &o->signals,
 		.strsize = o->strsize,
-		.time = o->time,
 		.call_times = o->call_times,
 		.quiet = o->quiet,
-		/* Set once following children is supported. */
-		.pid_prefix = false,
 	};
+	/* strace numbers every line when the trace has a file of its own
+	 * and may show several processes. */
+	size_t roots = o->n_pids + (o->command ? 1 : 0);
+	bool always_pid = o->output && (o->follow || roots > 1);
+	/* "Process N attached" is said of processes attached to, not of
+	 * the program run, unless the trace has the terminal. */
+	bool quiet = o->quiet || (o->output && !o->n_pids);
 	size_t i;
 
+	output_init(&e->out, out, o->time, always_pid);
+	e->attach.follow = o->follow;
+	e->attach.syscalls = o->seccomp ? &o->calls : NULL;
+	e->tracker = tracker_new(&e->out, quiet);
+	if (!e->tracker)
+		return -ENOMEM;
 	if (o->print_calls) {
 		e->printer = printer_new(&popts);
-		if (!e->printer)
+		e->sigrep = sigrep_new(&e->out, &o->signals);
+		if (!e->printer || !e->sigrep)
 			return -ENOMEM;
+		if (o->stack) {
+			e->stack = stack_new(&e->out, &o->calls);
+			if (!e->stack)
+				return -ENOMEM;
+		}
 	}
 	if (o->count) {
 		e->counter = counter_new(&o->calls, o->wall_time);
@@ -494,31 +551,38 @@ engines_new(struct engines *e, const struct options *o, FILE *out)
 	return 0;
 }
 
-/* The printer's main engine first (last to hear a syscall entry, so it
- * sees the others' decisions), then the counter and the injection rules
- * in command-line order, then the printer's signal engine (last to hear a
+/* The tracker first; the printer next (last to hear a syscall entry, so
+ * it sees the others' decisions); then the counter and the injection
+ * rules in command-line order; the stack tracer after the printer (its
+ * lines follow the call's); the signal reporter last (last to hear a
  * signal, so it prints it as delivered). */
 static int
-engines_attach(const struct engines *e, struct utrace_task *task)
+engines_attach(struct engines *e, struct utrace_task *task, bool seized)
 {
-	struct printer_task *pt = NULL;
-	const char *what = "printer";
+	const char *what = "tracker";
 	size_t i;
-	int r = 0;
+	int r;
 
-	if (e->printer)
-		r = printer_attach(e->printer, task, &pt);
+	r = tracker_attach(e->tracker, task, &e->attach, seized);
+	if (r == 0 && e->printer) {
+		what = "printer";
+		r = printer_attach(e->printer, task, &e->attach);
+	}
 	if (r == 0 && e->counter) {
 		what = "counter";
-		r = counter_attach(e->counter, task);
+		r = counter_attach(e->counter, task, &e->attach);
 	}
 	for (i = 0; r == 0 && i < e->n_injectors; i++) {
 		what = "injector";
-		r = injector_attach(e->injectors[i], task);
+		r = injector_attach(e->injectors[i], task, &e->attach);
 	}
-	if (r == 0 && pt) {
-		what = "printer";
-		r = printer_attach_signals(pt, task);
+	if (r == 0 && e->stack) {
+		what = "stack tracer";
+		r = stack_attach(e->stack, task, &e->attach);
+	}
+	if (r == 0 && e->sigrep) {
+		what = "signal reporter";
+		r = sigrep_attach(e->sigrep, task, &e->attach);
 	}
 	if (r < 0)
 		msg("attach %s: %s", what, strerror(-r));
@@ -530,11 +594,183 @@ engines_free(struct engines *e)
 {
 	size_t i;
 
+	tracker_free(e->tracker);
 	printer_free(e->printer);
 	counter_free(e->counter);
 	for (i = 0; i < e->n_injectors; i++)
 		injector_free(e->injectors[i]);
 	free(e->injectors);
+	stack_free(e->stack);
+	sigrep_free(e->sigrep);
+}
+
+/* The tasks of one run: what was spawned and seized, held until every
+ * engine is attached. */
+struct run {
+	struct utrace *u;
+	struct utrace_task *child;
+	struct utrace_task **held;
+	size_t n_held;
+	/* The processes seized and how many of their threads, for the
+	 * "attached" messages. */
+	pid_t seized[MAX_PIDS];
+	size_t n_threads[MAX_PIDS];
+	size_t n_seized;
+};
+
+static int
+hold(struct run *run, struct utrace_task *task)
+{
+	struct utrace_task **v;
+
+	v = realloc(run->held, (run->n_held + 1) * sizeof(*v));
+	if (!v) {
+		utrace_task_put(task);
+		return -ENOMEM;
+	}
+	run->held = v;
+	run->held[run->n_held++] = task;
+	return 0;
+}
+
+static int
+spawn(struct run *run, struct engines *e, const struct options *o,
+      const char *path)
+{
+	int64_t nrs[FILTER_MAX_NR];
+	struct filter wanted = o->calls;
+	struct utrace_spawn_opts opts = {
+		.size = sizeof(opts),
+		/* If mstrace dies, so does the program. */
+		.flags = UTRACE_SPAWN_EXITKILL,
+	};
+	size_t i;
+	size_t j;
+	int r;
+
+	if (o->seccomp) {
+		/* The calls someone wants: traced or tampered with. */
+		for (i = 0; i < o->n_rules; i++)
+			for (j = 0; j < FILTER_MAX_NR / 64; j++)
+				wanted.bits[j] |= o->rules[i].calls.bits[j];
+		opts.flags |= UTRACE_SPAWN_SECCOMP;
+		opts.seccomp_nrs = nrs;
+		opts.n_seccomp_nrs = attach_syscall_list(&wanted, nrs);
+	}
+	r = utrace_spawn(run->u, o->command, NULL, &opts, &run->child);
+	if (e->printer)
+		printer_spawned(e->printer, path, o->command, environ,
+		                count_strings(environ), r < 0 ? r : 0);
+	if (r == -EPERM) {
+		msg("Can't trace '%s': %s", o->command[0], strerror(-r));
+		return r;
+	}
+	if (r < 0) {
+		/* As strace: its child reports the exec failure and exits
+		 * with 1. */
+		msg("exec: %s", strerror(-r));
+		if (e->printer)
+			printer_exit_line(e->printer, 1);
+		return r;
+	}
+	r = engines_attach(e, run->child, false);
+	if (r < 0)
+		return r;
+	/* Under the filter the execve's exit stop is not made: it is
+	 * printed now. */
+	if (o->seccomp && e->printer)
+		printer_spawn_done(e->printer, utrace_task_tid(run->child));
+	return hold(run, utrace_task_get(run->child));
+}
+
+/* Seize process @pid: every thread with -f, else only the one named, as
+ * strace.  Returns 0, 1 if it could not be seized (said), or a negative
+ * errno. */
+static int
+seize(struct run *run, struct engines *e, const struct options *o, pid_t pid)
+{
+	struct utrace_task **tasks = NULL;
+	size_t n = 0;
+	size_t i;
+	int r;
+
+	r = utrace_seize(run->u, pid, NULL, &tasks);
+	if (r < 0) {
+		/* The kernel's answer to strace's PTRACE_SEIZE. */
+		msg("attach: ptrace(PTRACE_SEIZE, %d): %s", (int)pid,
+		    strerror(r == -EBUSY ? EPERM : -r));
+		return 1;
+	}
+	for (i = 0; tasks[i]; i++) {
+		if (r == 0 && (o->follow || utrace_task_tid(tasks[i]) == pid)) {
+			r = engines_attach(e, tasks[i], true);
+			if (r == 0) {
+				n++;
+				r = hold(run, tasks[i]);
+				continue;
+			}
+		}
+		/* Not traced: detached when started without engines. */
+		(void)utrace_task_start(tasks[i]);
+		utrace_task_put(tasks[i]);
+	}
+	free(tasks);
+	if (r < 0)
+		return r;
+	run->seized[run->n_seized] = pid;
+	run->n_threads[run->n_seized++] = n;
+	return 0;
+}
+
+static void
+say_attached(const struct run *run, const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < run->n_seized && !o->quiet; i++) {
+		if (run->n_threads[i] > 1)
+			msg("Process %d attached with %zu threads",
+			    (int)run->seized[i], run->n_threads[i]);
+		else
+			msg("Process %d attached", (int)run->seized[i]);
+	}
+}
+
+/* Signals that end mstrace, which then detaches cleanly. */
+static void
+fatal_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGPIPE);
+	sigaddset(set, SIGTERM);
+}
+
+/* Wait until every traced task is gone (returns 0) or a fatal signal
+ * comes (returns it). */
+static int
+wait_for_tasks(const struct engines *e, int sigfd)
+{
+	struct pollfd fds[2] = {
+		{ .fd = tracker_fd(e->tracker), .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if (fds[0].revents)
+			return 0;
+		if (fds[1].revents &&
+		    read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			return (int)si.ssi_signo;
+	}
 }
 
 int
@@ -542,11 +778,14 @@ main(int argc, char **argv)
 {
 	struct options o = { 0 };
 	struct engines e = { 0 };
-	struct utrace *u = NULL;
-	struct utrace_task *task = NULL;
+	struct run run = { 0 };
 	char path[PATH_MAX];
 	FILE *out = stderr;
+	sigset_t fatal;
+	int sigfd = -1;
 	int status = -1;
+	int signo = 0;
+	size_t i;
 	int r;
 
 	sysent_init();
@@ -557,8 +796,8 @@ main(int argc, char **argv)
 		free(o.rules);
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
-	if (refuse_unsupported(&o) < 0 ||
-	    find_program(o.command[0], path, sizeof(path)) < 0) {
+	check_seccomp(&o);
+	if (o.command && find_program(o.command[0], path, sizeof(path)) < 0) {
 		free(o.rules);
 		return EXIT_FAILURE;
 	}
@@ -579,65 +818,74 @@ main(int argc, char **argv)
 		goto finish;
 	}
 
-	r = utrace_new(NULL, &u);
+	r = utrace_new(NULL, &run.u);
 	if (r < 0) {
 		msg("utrace_new: %s", strerror(-r));
 		goto finish;
 	}
 	if (o.debug)
-		(void)utrace_set_log_fn(u, log_to_stderr, NULL);
+		(void)utrace_set_log_fn(run.u, log_to_stderr, NULL);
 
-	{
-		const struct utrace_spawn_opts opts = {
-			.size = sizeof(opts),
-			/* If mstrace dies, so does the program. */
-			.flags = UTRACE_SPAWN_EXITKILL,
-		};
-
-		r = utrace_spawn(u, o.command, NULL, &opts, &task);
-		if (e.printer)
-			printer_spawned(e.printer, path, o.command, environ,
-			                count_strings(environ), r < 0 ? r : 0);
-		if (r == -EPERM) {
-			msg("Can't trace '%s': %s", o.command[0], strerror(-r));
+	/* Everything is held before its next instruction until every
+	 * engine is attached everywhere; then it all runs. */
+	for (i = 0; i < o.n_pids; i++) {
+		r = seize(&run, &e, &o, o.pids[i]);
+		if (r < 0)
 			goto finish;
-		}
-		if (r < 0) {
-			/* As strace: its child reports the exec failure and
-			 * exits with 1. */
-			msg("exec: %s", strerror(-r));
-			if (e.printer)
-				printer_exit_line(e.printer, 1);
+	}
+	if (o.command && spawn(&run, &e, &o, path) < 0)
+		goto finish;
+	if (!run.n_held)
+		goto finish;
+
+	/* From here a fatal signal detaches rather than kills mstrace.  The
+	 * program was spawned with the signals unblocked. */
+	fatal_signals(&fatal);
+	(void)sigprocmask(SIG_BLOCK, &fatal, NULL);
+	sigfd = signalfd(-1, &fatal, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		msg("signalfd: %s", strerror(errno));
+		goto finish;
+	}
+	say_attached(&run, &o);
+	for (i = 0; i < run.n_held; i++) {
+		r = utrace_task_start(run.held[i]);
+		if (r < 0 && r != -ESRCH) {
+			msg("start: %s", strerror(-r));
 			goto finish;
 		}
 	}
-
-	/* The program is held before its first instruction: attach the
-	 * engines, then let it run. */
-	if (engines_attach(&e, task) < 0)
-		goto finish;
-	r = utrace_task_start(task);
-	if (r < 0) {
-		msg("start: %s", strerror(-r));
-		goto finish;
+	signo = wait_for_tasks(&e, sigfd);
+	if (signo && run.child && !utrace_task_is_dead(run.child)) {
+		/* As strace: the program it runs gets the signal too. */
+		(void)kill(utrace_task_tid(run.child), SIGCONT);
+		(void)kill(utrace_task_tid(run.child), signo);
 	}
-	r = utrace_task_wait(task, &status);
-	if (r < 0) {
-		msg("wait: %s", strerror(-r));
+	if (run.child && !signo && utrace_task_wait(run.child, &status) < 0)
 		status = -1;
-		goto finish;
-	}
-
-	/* The task is reaped: no callback runs any more. */
-	if (e.counter)
-		counter_print(e.counter, out);
+	/* Without a program to take its status from, mstrace succeeds. */
+	if (!run.child && !signo)
+		status = 0;
 
 finish:
-	/* Kills the program if it still runs; after this no engine runs. */
-	utrace_task_put(task);
-	utrace_free(u);
+	/* Kills the program if it still runs, detaches from the processes
+	 * attached to; after this no engine runs. */
+	for (i = 0; i < run.n_held; i++)
+		utrace_task_put(run.held[i]);
+	free(run.held);
+	utrace_task_put(run.child);
+	utrace_free(run.u);
+	if (signo) {
+		output_close_open(&e.out, " <detached ...>");
+		tracker_say_detached(e.tracker);
+		status = W_EXITCODE(0, signo);
+	}
+	if (e.counter)
+		counter_print(e.counter, out);
 	engines_free(&e);
 	free(o.rules);
+	if (sigfd >= 0)
+		(void)close(sigfd);
 	if (out != stderr)
 		(void)fclose(out);
 	return status == -1 ? EXIT_FAILURE : exit_like(status);

@@ -14,68 +14,52 @@
 #include "decode/decode.h"
 #include "line.h"
 #include "printer.h"
+#include "taskmap.h"
 
 /* strace aligns the "= result" part at this column. */
 #define RESULT_COLUMN 40
 
 struct printer {
 	struct printer_opts o;
-	/* Tasks with an engine that have not died: "[pid N] " prefixes
-	 * appear while there is more than one. */
-	unsigned live;
 	/* The execve run by utrace_spawn(), up to its arguments: printed
 	 * at the first exit of an execve whose entry was not seen. */
 	struct line spawn_call;
 	bool spawn_pending;
+	struct taskmap tasks;
 };
 
-/* The printer's state on one task, shared by its two engines. */
+/* The printer's state on one task. */
 struct printer_task {
-	struct printer *p;
-	unsigned refs;
+	struct output *out;
 	/* The call whose entry was seen and whose exit is awaited, and its
-	 * line so far. */
+	 * line so far; @cut when another line came between. */
 	bool in_syscall;
 	bool injected;
 	bool has_exit;
+	bool cut;
 	struct dcall call;
 	struct line line;
 	struct timespec entry_time;
 };
 
 static void
-task_put(struct printer_task *pt)
+task_fini(void *state)
 {
-	if (--pt->refs)
-		return;
+	struct printer_task *pt = state;
+
+	if (pt->out)
+		output_forget(pt->out, &pt->line);
 	line_free(&pt->line);
-	free(pt);
 }
 
-/* "[pid N] " and the time stamp, as strace starts a line. */
-static void
-line_prefix(const struct printer *p, struct line *l, pid_t tid)
+static struct printer_task *
+task_state(struct printer *p, const struct utrace_task *task)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[32];
+	struct printer_task *pt = taskmap_get(&p->tasks, task, NULL);
 
-	if (p->o.pid_prefix && p->live > 1)
-		line_printf(l, "[pid %5d] ", (int)tid);
-	if (p->o.time == PRINTER_TIME_NONE)
-		return;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	if (p->o.time == PRINTER_TIME_EPOCH) {
-		line_printf(l, "%lld.%06ld ", (long long)ts.tv_sec,
-		            ts.tv_nsec / 1000);
-		return;
-	}
-	(void)localtime_r(&ts.tv_sec, &tm);
-	(void)strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
-	if (p->o.time == PRINTER_TIME_MICROSECONDS)
-		line_printf(l, "%s.%06ld ", buf, ts.tv_nsec / 1000);
-	else
-		line_printf(l, "%s ", buf);
+	if (pt)
+		pt->out = p->o.out;
+	return pt;
 }
 
 static void
@@ -93,18 +77,36 @@ line_duration(struct line *l, const struct timespec *start)
 	            ns % 1000000000 / 1000);
 }
 
+/* "<... NAME resumed>" starts the second half of a cut line. */
+static void
+line_resumed(struct printer_task *pt, const struct output *out)
+{
+	const char *name =
+		utrace_syscall_name(pt->call.sc.arch, pt->call.sc.nr);
+
+	line_clear(&pt->line);
+	output_prefix(out, &pt->line, pt->call.tid);
+	if (name)
+		line_printf(&pt->line, "<... %s resumed>", name);
+	else
+		line_printf(&pt->line, "<... syscall_%#llx resumed>",
+		            (unsigned long long)pt->call.sc.nr);
+}
+
 static uint32_t
 printer_syscall_entry(uint32_t action, struct utrace_engine *engine,
                       struct utrace_task *task, struct utrace_syscall *sc,
                       void *data)
 {
-	struct printer_task *pt = data;
-	struct printer *p = pt->p;
+	struct printer *p = data;
+	struct printer_task *pt = task_state(p, task);
 	uint32_t disp = utrace_syscall_action(action);
 
 	/* Entry engines run newest first: the printer, attached first, sees
 	 * the call as the others left it.  A repeated (RESUMED) report is
 	 * decoded again, the others may have changed the call. */
+	if (!pt)
+		return UTRACE_RESUME | disp;
 	pt->in_syscall = filter_has(p->o.calls, sc->arch, sc->nr);
 	if (!pt->in_syscall)
 		return UTRACE_RESUME | disp;
@@ -116,8 +118,9 @@ printer_syscall_entry(uint32_t action, struct utrace_engine *engine,
 		.strsize = p->o.strsize,
 	};
 	line_clear(&pt->line);
-	line_prefix(p, &pt->line, pt->call.tid);
+	output_prefix(p->o.out, &pt->line, pt->call.tid);
 	decode_entry(&pt->call, &pt->line);
+	output_open(p->o.out, &pt->line, &pt->cut);
 	(void)clock_gettime(CLOCK_MONOTONIC, &pt->entry_time);
 	return UTRACE_RESUME | disp;
 }
@@ -125,10 +128,9 @@ printer_syscall_entry(uint32_t action, struct utrace_engine *engine,
 /* The exit of a call whose entry was not seen: the execve that
  * utrace_spawn() ran, or a call in progress when tracing began. */
 static void
-start_unseen(struct printer_task *pt, struct utrace_task *task,
-             const struct utrace_syscall *sc)
+start_unseen(struct printer *p, struct printer_task *pt,
+             struct utrace_task *task, const struct utrace_syscall *sc)
 {
-	struct printer *p = pt->p;
 	const char *name = utrace_syscall_name(sc->arch, sc->nr);
 
 	pt->call = (struct dcall){
@@ -139,7 +141,7 @@ start_unseen(struct printer_task *pt, struct utrace_task *task,
 	memset(pt->call.sc.args, 0, sizeof(pt->call.sc.args));
 	pt->injected = false;
 	line_clear(&pt->line);
-	line_prefix(p, &pt->line, pt->call.tid);
+	output_prefix(p->o.out, &pt->line, pt->call.tid);
 	if (p->spawn_pending && name && strcmp(name, "execve") == 0) {
 		p->spawn_pending = false;
 		line_append(&pt->line, p->spawn_call.buf, p->spawn_call.len);
@@ -154,19 +156,23 @@ printer_syscall_exit(uint32_t action, struct utrace_engine *engine,
                      struct utrace_task *task, struct utrace_syscall *sc,
                      void *data)
 {
-	struct printer_task *pt = data;
-	struct printer *p = pt->p;
+	struct printer *p = data;
+	struct printer_task *pt = task_state(p, task);
 	bool seen;
 
+	if (!pt)
+		return UTRACE_RESUME;
 	seen = pt->in_syscall && pt->call.sc.arch == sc->arch &&
 	       pt->call.sc.nr == sc->nr;
 	pt->in_syscall = false;
 	if (!filter_has(p->o.calls, sc->arch, sc->nr))
 		return UTRACE_RESUME;
 	if (!seen) {
-		start_unseen(pt, task, sc);
+		start_unseen(p, pt, task, sc);
 		line_putc(&pt->line, ')');
 	} else {
+		if (pt->cut)
+			line_resumed(pt, p->o.out);
 		pt->call.rval = sc->rval;
 		pt->call.is_error = sc->is_error;
 		decode_exit(&pt->call, &pt->line);
@@ -180,7 +186,38 @@ printer_syscall_exit(uint32_t action, struct utrace_engine *engine,
 		line_puts(&pt->line, " (INJECTED)");
 	if (p->o.call_times)
 		line_duration(&pt->line, &pt->entry_time);
-	line_flush(&pt->line, p->o.out);
+	output_flush(p->o.out, &pt->line);
+	return UTRACE_RESUME;
+}
+
+/* A call that never returned (exit_group, or killed inside). */
+static void
+print_no_return(struct printer *p, struct printer_task *pt)
+{
+	struct line *l = &pt->line;
+
+	if (!pt->in_syscall)
+		return;
+	if (pt->cut)
+		line_resumed(pt, p->o.out);
+	line_puts(l, pt->has_exit ? " <unfinished ...>)" : ")");
+	line_pad(l, RESULT_COLUMN);
+	line_puts(l, "= ?");
+	output_flush(p->o.out, l);
+	pt->in_syscall = false;
+}
+
+/* The thread is on its way out: strace ends its last call here, before
+ * the other threads go on. */
+static uint32_t
+printer_exit(uint32_t action, struct utrace_engine *engine,
+             struct utrace_task *task, int status, void *data)
+{
+	struct printer *p = data;
+	struct printer_task *pt = task_state(p, task);
+
+	if (pt)
+		print_no_return(p, pt);
 	return UTRACE_RESUME;
 }
 
@@ -188,24 +225,21 @@ static void
 printer_death(struct utrace_engine *engine, struct utrace_task *task,
               int status, bool group_dead, void *data)
 {
-	struct printer_task *pt = data;
-	struct printer *p = pt->p;
-	struct line *l = &pt->line;
+	struct printer *p = data;
+	struct printer_task *pt = task_state(p, task);
+	struct line *l;
 	char buf[32];
 	const char *name;
 
-	/* A call that never returned (exit_group, or killed inside). */
-	if (pt->in_syscall) {
-		line_puts(l, pt->has_exit ? " <unfinished ...>)" : ")");
-		line_pad(l, RESULT_COLUMN);
-		line_puts(l, "= ?");
-		line_flush(l, p->o.out);
-		pt->in_syscall = false;
-	}
+	if (!pt)
+		return;
+	l = &pt->line;
+	/* Killed without an exit report. */
+	print_no_return(p, pt);
 
 	if (p->o.quiet < 2 && (WIFEXITED(status) || WIFSIGNALED(status))) {
 		line_clear(l);
-		line_prefix(p, l, utrace_task_tid(task));
+		output_prefix(p->o.out, l, utrace_task_tid(task));
 		if (WIFEXITED(status)) {
 			line_printf(l, "+++ exited with %d +++",
 			            WEXITSTATUS(status));
@@ -219,73 +253,25 @@ printer_death(struct utrace_engine *engine, struct utrace_task *task,
 			line_printf(l, "%s +++",
 			            WCOREDUMP(status) ? " (core dumped)" : "");
 		}
-		line_flush(l, p->o.out);
+		output_flush(p->o.out, l);
 	}
-	if (p->live)
-		p->live--;
 }
 
 static void
-printer_release(void *data)
+printer_reap(struct utrace_engine *engine, struct utrace_task *task, void *data)
 {
-	task_put(data);
-}
+	struct printer *p = data;
 
-static uint32_t
-printer_signal(uint32_t action, struct utrace_engine *engine,
-               struct utrace_task *task, siginfo_t *info, void *data)
-{
-	struct printer_task *pt = data;
-	struct printer *p = pt->p;
-	struct line l = LINE_INIT;
-
-	if (sigfilter_has(p->o.signals, info->si_signo)) {
-		line_prefix(p, &l, utrace_task_tid(task));
-		line_puts(&l, "--- ");
-		fmt_signo(&l, (uint64_t)info->si_signo);
-		line_putc(&l, ' ');
-		fmt_siginfo(&l, info);
-		line_puts(&l, " ---");
-		line_flush(&l, p->o.out);
-		line_free(&l);
-	}
-	/* Pass the disposition on untouched: printing changes nothing. */
-	return UTRACE_RESUME | utrace_signal_action(action);
-}
-
-static uint32_t
-printer_jctl(uint32_t action, struct utrace_engine *engine,
-             struct utrace_task *task, int type, int signo, void *data)
-{
-	struct printer_task *pt = data;
-	struct printer *p = pt->p;
-	struct line l = LINE_INIT;
-
-	/* The end of the stop shows as the SIGCONT signal report. */
-	if (type != CLD_STOPPED)
-		return UTRACE_RESUME;
-	line_prefix(p, &l, utrace_task_tid(task));
-	line_puts(&l, "--- stopped by ");
-	fmt_signo(&l, (uint64_t)signo);
-	line_puts(&l, " ---");
-	line_flush(&l, p->o.out);
-	line_free(&l);
-	return UTRACE_RESUME;
+	taskmap_remove(&p->tasks, task);
 }
 
 static const struct utrace_engine_ops printer_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_syscall_entry = printer_syscall_entry,
 	.report_syscall_exit = printer_syscall_exit,
+	.report_exit = printer_exit,
 	.report_death = printer_death,
-	.release = printer_release,
-};
-
-static const struct utrace_engine_ops printer_signal_ops = {
-	.size = sizeof(struct utrace_engine_ops),
-	.report_signal = printer_signal,
-	.report_jctl = printer_jctl,
-	.release = printer_release,
+	.report_reap = printer_reap,
 };
 
 struct printer *
@@ -296,55 +282,17 @@ printer_new(const struct printer_opts *opts)
 	if (!p)
 		return NULL;
 	p->o = *opts;
+	taskmap_init(&p->tasks, sizeof(struct printer_task), task_fini);
 	return p;
-}
-
-static int
-attach(struct utrace_task *task, const struct utrace_engine_ops *ops,
-       struct printer_task *pt, uint64_t events)
-{
-	struct utrace_engine *engine;
-	int r;
-
-	r = utrace_attach_task(task, UTRACE_ATTACH_CREATE, ops, pt, &engine);
-	if (r < 0)
-		return r;
-	/* From here the engine owns a reference: release() drops it. */
-	pt->refs++;
-	r = utrace_set_events(task, engine, events);
-	if (r < 0)
-		(void)utrace_control(task, engine, UTRACE_DETACH);
-	utrace_engine_put(engine);
-	return r;
 }
 
 int
 printer_attach(struct printer *p, struct utrace_task *task,
-               struct printer_task **ret_pt)
+               const struct attach_opts *opts)
 {
-	struct printer_task *pt = calloc(1, sizeof(*pt));
-	int r;
-
-	if (!pt)
-		return -ENOMEM;
-	pt->p = p;
-	/* Our own reference, dropped below: the engine keeps its own. */
-	pt->refs = 1;
-	r = attach(task, &printer_ops, pt,
-	           UTRACE_EVENT_SYSCALL | UTRACE_EVENT(DEATH));
-	if (r == 0) {
-		p->live++;
-		*ret_pt = pt;
-	}
-	task_put(pt);
-	return r;
-}
-
-int
-printer_attach_signals(struct printer_task *pt, struct utrace_task *task)
-{
-	return attach(task, &printer_signal_ops, pt,
-	              UTRACE_EVENT_SIGNAL_ALL | UTRACE_EVENT(JCTL));
+	return attach_engine(task, opts, &printer_ops, p,
+	                     UTRACE_EVENT_SYSCALL | UTRACE_EVENT(EXIT) |
+	                             UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP));
 }
 
 void
@@ -371,7 +319,7 @@ printer_spawned(struct printer *p, const char *path, char *const argv[],
 	if (utrace_syscall_lookup(AUDIT_ARCH_X86_64, "execve", &nr) < 0 ||
 	    !filter_has(p->o.calls, AUDIT_ARCH_X86_64, nr))
 		return;
-	line_prefix(p, &out, 0);
+	output_prefix(p->o.out, &out, 0);
 	line_append(&out, l->buf, l->len);
 	line_putc(&out, ')');
 	line_pad(&out, RESULT_COLUMN);
@@ -381,8 +329,29 @@ printer_spawned(struct printer *p, const char *path, char *const argv[],
 	c.sc.arch = AUDIT_ARCH_X86_64;
 	c.sc.nr = -1;
 	decode_result(&c, &out);
-	line_flush(&out, p->o.out);
+	output_flush(p->o.out, &out);
 	line_free(&out);
+}
+
+void
+printer_spawn_done(struct printer *p, pid_t tid)
+{
+	struct line l = LINE_INIT;
+	int64_t nr;
+
+	if (!p->spawn_pending)
+		return;
+	p->spawn_pending = false;
+	if (utrace_syscall_lookup(AUDIT_ARCH_X86_64, "execve", &nr) < 0 ||
+	    !filter_has(p->o.calls, AUDIT_ARCH_X86_64, nr))
+		return;
+	output_prefix(p->o.out, &l, tid);
+	line_append(&l, p->spawn_call.buf, p->spawn_call.len);
+	line_putc(&l, ')');
+	line_pad(&l, RESULT_COLUMN);
+	line_puts(&l, "= 0");
+	output_flush(p->o.out, &l);
+	line_free(&l);
 }
 
 void
@@ -392,9 +361,9 @@ printer_exit_line(struct printer *p, int code)
 
 	if (p->o.quiet >= 2)
 		return;
-	line_prefix(p, &l, 0);
+	output_prefix(p->o.out, &l, 0);
 	line_printf(&l, "+++ exited with %d +++", code);
-	line_flush(&l, p->o.out);
+	output_flush(p->o.out, &l);
 	line_free(&l);
 }
 
@@ -403,6 +372,7 @@ printer_free(struct printer *p)
 {
 	if (!p)
 		return;
+	taskmap_clear(&p->tasks);
 	line_free(&p->spawn_call);
 	free(p);
 }

@@ -7,7 +7,7 @@
  * the exit statuses, and what the program itself saw of injected faults.
  *
  * Paths come from the environment (set by meson.build): MSTRACE,
- * MSTRACE_TRACEE and, when strace is installed, STRACE.  Without strace
+ * MSTRACE_TRACEE, MSTRACE_FAMILY and, when strace is installed, STRACE.  Without strace
  * only the tests that need no reference run.
  */
 #ifdef NDEBUG
@@ -21,9 +21,11 @@
 #include <regex.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -37,6 +39,7 @@
 static const char *mstrace_path;
 static const char *strace_path;
 static const char *tracee_path;
+static const char *family_path;
 
 /* A scratch directory per test, and the files a run leaves there. */
 static char scratch[64];
@@ -106,7 +109,8 @@ scratch_path(char *buf, size_t size, const char *name)
 
 /*
  * Run @tool with @args (NULL-terminated): "@TRACE" stands for the trace
- * file, "@TRACEE" for mt-tracee, "@DIR" for an empty directory.  stdin is
+ * file, "@TRACEE" for mt-tracee, "@FAMILY" for mt-family, "@DIR" for an
+ * empty directory.  stdin is
  * /dev/null; stdout and stderr are captured.
  */
 static void
@@ -135,6 +139,8 @@ run_tool(const char *tool, const char *const *args, struct run *r)
 			argv[n++] = trace;
 		else if (strcmp(*args, "@TRACEE") == 0)
 			argv[n++] = (char *)tracee_path;
+		else if (strcmp(*args, "@FAMILY") == 0)
+			argv[n++] = (char *)family_path;
 		else if (strcmp(*args, "@FILES") == 0)
 			argv[n++] = (char *)"files:@DIR";
 		else
@@ -162,6 +168,8 @@ run_tool(const char *tool, const char *const *args, struct run *r)
 		fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || dup2(fd, 2) < 0)
 			_exit(126);
+		/* Gone with the test if it fails. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 		/* A killed program makes mstrace kill itself the same way:
 		 * no core files from that. */
 		(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
@@ -286,6 +294,8 @@ is_pid_place(const char *text, const char *p)
 		return true;
 	if (p - text >= 7 && !strncmp(p - 7, "si_pid=", 7))
 		return true;
+	if (p - text >= 12 && !strncmp(p - 12, "parent_tid=[", 12))
+		return true;
 	if (p == text || (p[-1] != '(' && p[-1] != ' '))
 		return false;
 	while (line > text && line[-1] != '\n')
@@ -331,6 +341,16 @@ replace_number(char *text, const char *from, const char *to)
 	return out;
 }
 
+/* A child's CPU times in a SIGCHLD siginfo (strace adds the seconds in
+ * a comment when they are not 0, mstrace does not). */
+#define SIGINFO_TIMES                              \
+	"si_utime=[0-9]+( /\\* [0-9.]+ s \\*/)?, " \
+	"si_stime=[0-9]+( /\\* [0-9.]+ s \\*/)?"
+
+/* clone3()'s parent_tid is read at the call's exit, when a thread that
+ * ran untraced may have ended and cleared it already. */
+#define PARENT_TID "=> \\{parent_tid=\\[[0-9A-Z]*\\]\\}"
+
 /* What differs between two runs of the same program. */
 static char *
 normalise(const char *trace)
@@ -361,8 +381,8 @@ normalise(const char *trace)
 		t = replace_number(t, m.from[i], m.to[i]);
 	t = replace_all(t, "0x[0-9a-f]{8,}", "0xADDR");
 	t = replace_all(t, "getrandom\\(\"[^\"]*\"", "getrandom(\"R\"");
-	t = replace_all(t, "si_utime=[0-9]+, si_stime=[0-9]+",
-	                "si_utime=U, si_stime=S");
+	t = replace_all(t, SIGINFO_TIMES, "si_utime=U, si_stime=S");
+	t = replace_all(t, PARENT_TID, "=> {parent_tid=[TID]}");
 	return t;
 }
 
@@ -417,10 +437,10 @@ assert_same_text(const char *what, const char *expected, const char *got)
 	free(g);
 }
 
-/* Run both tools with @args; compare the normalised traces, the
- * program's output and the exit statuses. */
+/* Run both tools with @args; compare the traces as @norm makes them,
+ * the program's output and the exit statuses. */
 static void
-compare(const char *const *args)
+compare_with(const char *const *args, char *(*norm)(const char *))
 {
 	struct run s = { 0 };
 	struct run m = { 0 };
@@ -429,8 +449,8 @@ compare(const char *const *args)
 
 	run_tool(strace_path, args, &s);
 	run_tool(mstrace_path, args, &m);
-	ns = normalise(s.trace);
-	nm = normalise(m.trace);
+	ns = norm(s.trace);
+	nm = norm(m.trace);
 	assert_same_text("trace", ns, nm);
 	assert_same_text("program output", s.out, m.out);
 	ck_assert_msg(s.status == m.status, "status: strace %#x, mstrace %#x",
@@ -439,6 +459,12 @@ compare(const char *const *args)
 	free(nm);
 	run_free(&s);
 	run_free(&m);
+}
+
+static void
+compare(const char *const *args)
+{
+	compare_with(args, normalise);
 }
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -452,6 +478,8 @@ setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(scratch));
 }
 
+static void kill_started(void);
+
 static void
 teardown(void)
 {
@@ -460,6 +488,7 @@ teardown(void)
 		                             "dir" };
 	size_t i;
 
+	kill_started();
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		scratch_path(path, sizeof(path), names[i]);
 		(void)unlink(path);
@@ -999,36 +1028,6 @@ START_TEST(test_exec_fails)
 }
 END_TEST
 
-START_TEST(test_unsupported)
-{
-	const char *const *cases[] = {
-		ARGS("-f", "@TRACEE", "exit:0"),
-		ARGS("-p", "1"),
-		ARGS("-k", "@TRACEE", "exit:0"),
-		ARGS("--seccomp-bpf", "-f", "@TRACEE", "exit:0"),
-		ARGS("--seccomp-bpf", "@TRACEE", "exit:0"),
-	};
-	static const char *const options[] = {
-		"-f", "-p", "-k", "-f", "--seccomp-bpf",
-	};
-	char expected[256];
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct run m = { 0 };
-
-		(void)snprintf(expected, sizeof(expected),
-		               "%s: %s is not supported yet\n", mstrace_path,
-		               options[i]);
-		run_tool(mstrace_path, cases[i], &m);
-		ck_assert_str_eq(m.err, expected);
-		ck_assert(WIFEXITED(m.status));
-		ck_assert_int_eq(WEXITSTATUS(m.status), 1);
-		run_free(&m);
-	}
-}
-END_TEST
-
 START_TEST(test_help)
 {
 	struct run m = { 0 };
@@ -1050,6 +1049,863 @@ START_TEST(test_exit_status)
 	ck_assert_int_eq(WEXITSTATUS(m.status), 42);
 	ck_assert_ptr_nonnull(strstr(m.trace, "exit_group(42)"));
 	ck_assert_ptr_nonnull(strstr(m.trace, "+++ exited with 42 +++\n"));
+	run_free(&m);
+}
+END_TEST
+
+/* ---- several tasks (-f, -p) ------------------------------------------ */
+
+struct task_lines {
+	char name[16];
+	char **lines;
+	size_t n;
+};
+
+/* Whether @text has the pid @word at @p: a whole word where a pid is
+ * printed (a line's start, a result, si_pid=, clone3's parent_tid, a
+ * first argument, "Process N", "[pid  N]"). */
+static bool
+pid_at(const char *text, const char *p, const char *word)
+{
+	static const char *const before[] = {
+		"= ", "si_pid=", "parent_tid=[", "Process ",
+		"(",  "[pid ",   "/proc/"
+	};
+	size_t len = strlen(word);
+	const char *q = p;
+	size_t i;
+
+	if (strncmp(p, word, len) != 0 || is_word_char(p[len]))
+		return false;
+	if (p == text || p[-1] == '\n')
+		return true;
+	if (is_word_char(p[-1]))
+		return false;
+	while (q > text && q[-1] == ' ' && q - 1 > text && q[-2] == ' ')
+		q--;
+	for (i = 0; i < sizeof(before) / sizeof(before[0]); i++) {
+		size_t n = strlen(before[i]);
+
+		if (q - text >= (ptrdiff_t)n && !strncmp(q - n, before[i], n))
+			return true;
+	}
+	return false;
+}
+
+static const char *
+find_pid(const char *text, const char *word)
+{
+	const char *p;
+
+	for (p = strstr(text, word); p; p = strstr(p + 1, word))
+		if (pid_at(text, p, word))
+			return p;
+	return NULL;
+}
+
+/* Every pid @from of @text replaced by @to. */
+static char *
+replace_pid(char *text, const char *from, const char *to)
+{
+	size_t size = strlen(text) * 2 + 64;
+	char *out = malloc(size);
+	size_t o = 0;
+	const char *p = text;
+
+	assert(out);
+	while (*p) {
+		if (o + strlen(to) + 2 >= size) {
+			size *= 2;
+			out = xrealloc(out, size);
+		}
+		if (pid_at(text, p, from)) {
+			memcpy(out + o, to, strlen(to));
+			o += strlen(to);
+			p += strlen(from);
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	free(text);
+	return out;
+}
+
+/*
+ * Name the pids of a trace where every line starts with its pid (-o FILE
+ * with -f, or the messages on stderr): P0, P1... in the order of their
+ * first appearance anywhere in the text (creation order: a task shows
+ * up in its parent's clone before anywhere else), also where they are
+ * arguments or results.  @extra is a pid to name first, or 0.
+ */
+static char *
+name_pids(char *t, pid_t extra)
+{
+	char pids[MAX_PIDS][16];
+	const char *first[MAX_PIDS];
+	size_t n = 0;
+	const char *line;
+	char name[16];
+	size_t i;
+	size_t j;
+
+	if (extra)
+		(void)snprintf(pids[n++], sizeof(pids[0]), "%d", (int)extra);
+	for (line = t; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1
+	                                                : line + strlen(line)) {
+		size_t len = strspn(line, "0123456789");
+		const char *p = strstr(line, "Process ");
+
+		/* Messages: "NAME: Process N attached". */
+		if (!len && p && p < strchr(line, '\n')) {
+			p += strlen("Process ");
+			line = p;
+			len = strspn(line, "0123456789");
+		}
+		if (!len || len >= sizeof(pids[0]) || n == MAX_PIDS)
+			continue;
+		memcpy(name, line, len);
+		name[len] = '\0';
+		for (i = 0; i < n && strcmp(pids[i], name) != 0; i++)
+			;
+		if (i == n)
+			memcpy(pids[n++], name, len + 1);
+	}
+	for (i = 0; i < n; i++)
+		first[i] = find_pid(t, pids[i]);
+	/* Order of first appearance (@extra stays first). */
+	for (i = extra ? 2 : 1; i < n; i++) {
+		for (j = i; j > (extra ? 1 : 0) && first[j - 1] > first[j];
+		     j--) {
+			const char *f = first[j];
+
+			memcpy(name, pids[j], sizeof(name));
+			memcpy(pids[j], pids[j - 1], sizeof(name));
+			memcpy(pids[j - 1], name, sizeof(name));
+			first[j] = first[j - 1];
+			first[j - 1] = f;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		(void)snprintf(name, sizeof(name), "P%zu", i);
+		t = replace_pid(t, pids[i], name);
+	}
+	return t;
+}
+
+/* P0, P1... by number; anything else first. */
+static long
+task_rank(const struct task_lines *tl)
+{
+	return tl->name[0] == 'P' ? atol(tl->name + 1) : -1;
+}
+
+static void
+task_add(struct task_lines *tl, const char *line, size_t len)
+{
+	char *copy = malloc(len + 1);
+	static const char cut[] = " <unfinished ...>";
+	const char *resumed;
+	size_t n;
+	char *prev;
+
+	assert(copy);
+	memcpy(copy, line, len);
+	copy[len] = '\0';
+	/* "<... NAME resumed>REST" ends the last cut line of the task. */
+	resumed = strstr(copy, " resumed>");
+	if (tl->n && !strncmp(copy, "<... ", 5) && resumed) {
+		prev = tl->lines[tl->n - 1];
+		n = strlen(prev);
+		if (n >= strlen(cut) && !strcmp(prev + n - strlen(cut), cut)) {
+			prev[n - strlen(cut)] = '\0';
+			resumed += strlen(" resumed>");
+			prev = xrealloc(prev,
+			                strlen(prev) + strlen(resumed) + 1);
+			strcat(prev, resumed);
+			tl->lines[tl->n - 1] = prev;
+			free(copy);
+			return;
+		}
+	}
+	tl->lines = xrealloc(tl->lines, (tl->n + 1) * sizeof(char *));
+	tl->lines[tl->n++] = copy;
+}
+
+/*
+ * A trace of several tasks, every line starting with its pid, made
+ * comparable: pids named, each task's lines gathered in its own
+ * sequence (the interleaving depends on scheduling), a call cut by
+ * another task's line joined again, and the padding before "= "
+ * (which depends on the cut) reduced to one space.
+ */
+static char *
+normalise_tasks(const char *trace, pid_t extra)
+{
+	struct task_lines tasks[MAX_PIDS];
+	size_t n_tasks = 0;
+	size_t last = 0;
+	char *t = strdup(trace);
+	char *p;
+	char *line;
+	char *out;
+	size_t size = 1;
+	size_t i;
+	size_t j;
+
+	assert(t);
+	/* The -C table: its rows depend on time (compare_counts()). */
+	t = replace_all(t, "^ *[0-9]+\\.[0-9]{2} +[0-9]+\\.[0-9]{6} .*\n", "");
+	t = replace_all(t, "^(% time|------).*\n", "");
+	t = name_pids(t, extra);
+	t = replace_all(t, " <[0-9]+\\.[0-9]{6}>", " <T>");
+	t = replace_all(t, "0x[0-9a-f]{8,}", "0xADDR");
+	t = replace_all(t, "getppid\\(\\) += [0-9]+", "getppid() = PPID");
+	t = replace_all(t, "getrandom\\(\"[^\"]*\"", "getrandom(\"R\"");
+	t = replace_all(t, SIGINFO_TIMES, "si_utime=U, si_stime=S");
+	t = replace_all(t, PARENT_TID, "=> {parent_tid=[TID]}");
+	t = replace_all(t, " += ", " = ");
+	t = replace_all(t, " +=$", " =");
+	p = t;
+	while ((line = next_line(&p))) {
+		const char *body = line + strcspn(line, " ");
+		size_t len = (size_t)(body - line);
+
+		/* -k's frames follow their call's line, without a pid. */
+		if (line[0] == ' ' && n_tasks) {
+			task_add(&tasks[last], line, strlen(line));
+			continue;
+		}
+		body += strspn(body, " ");
+		for (i = 0; i < n_tasks; i++)
+			if (strlen(tasks[i].name) == len &&
+			    !strncmp(tasks[i].name, line, len))
+				break;
+		if (i == n_tasks) {
+			assert(n_tasks < MAX_PIDS &&
+			       len < sizeof(tasks[0].name));
+			memset(&tasks[i], 0, sizeof(tasks[i]));
+			memcpy(tasks[i].name, line, len);
+			n_tasks++;
+		}
+		task_add(&tasks[i], body, strlen(body));
+		last = i;
+	}
+	/* P0, P1... in order (a task's first line may come after a younger
+	 * one's). */
+	for (i = 1; i < n_tasks; i++) {
+		for (j = i;
+		     j > 0 && task_rank(&tasks[j - 1]) > task_rank(&tasks[j]);
+		     j--) {
+			struct task_lines tmp = tasks[j];
+
+			tasks[j] = tasks[j - 1];
+			tasks[j - 1] = tmp;
+		}
+	}
+	for (i = 0; i < n_tasks; i++)
+		for (j = 0; j < tasks[i].n; j++)
+			size += strlen(tasks[i].name) +
+			        strlen(tasks[i].lines[j]) + 8;
+	out = malloc(size + 16 * n_tasks);
+	assert(out);
+	out[0] = '\0';
+	for (i = 0; i < n_tasks; i++) {
+		for (j = 0; j < tasks[i].n; j++) {
+			strcat(out, tasks[i].name);
+			strcat(out, " ");
+			strcat(out, tasks[i].lines[j]);
+			strcat(out, "\n");
+			free(tasks[i].lines[j]);
+		}
+		free(tasks[i].lines);
+	}
+	free(t);
+	return out;
+}
+
+static char *
+normalise_spawned_tasks(const char *trace)
+{
+	return normalise_tasks(trace, 0);
+}
+
+/* compare() for traces of several tasks (-o @TRACE -f). */
+static void
+compare_tasks(const char *const *args)
+{
+	compare_with(args, normalise_spawned_tasks);
+}
+
+START_TEST(test_follow_threads)
+{
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "@FAMILY", "threads:3"));
+}
+END_TEST
+
+START_TEST(test_follow_forks)
+{
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "@FAMILY", "fork:3", "fork:0",
+	                   "exit:4"));
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "@FAMILY", "exec", "signal",
+	                   "fail"));
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "-qq", "@FAMILY", "fork:2",
+	                   "threads:1"));
+}
+END_TEST
+
+/* A child killed inside read(): "= ?" and "killed by SIGKILL". */
+START_TEST(test_follow_killed)
+{
+	struct run m = { 0 };
+
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "-e",
+	                   "trace=!pread64,sched_yield", "@FAMILY",
+	                   "killchild"));
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-f", "-e", "trace=read,exit_group",
+	              "@FAMILY", "killchild"),
+	         &m);
+	ck_assert_int_eq(m.status, 0);
+	ck_assert_msg(strstr(m.trace, " <unfinished ...>) ") &&
+	                      strstr(m.trace, "  = ?\n"),
+	              "%s", m.trace);
+	ck_assert_ptr_nonnull(strstr(m.trace, " +++ killed by SIGKILL +++\n"));
+	run_free(&m);
+}
+END_TEST
+
+/* Without -f only the first task: its children run untraced. */
+START_TEST(test_no_follow)
+{
+	compare(ARGS("-o", "@TRACE", "@FAMILY", "threads:2", "fork:3",
+	             "exit:2"));
+}
+END_TEST
+
+/* Lines of several tasks on stderr: "[pid N] " while more than one
+ * lives, and strace's attach messages. */
+START_TEST(test_follow_stderr)
+{
+	struct run s = { 0 };
+	struct run m = { 0 };
+	char *ns;
+	char *nm;
+
+	run_tool(strace_path,
+	         ARGS("-f", "-e", "trace=getppid,exit_group,wait4", "@FAMILY",
+	              "fork:3"),
+	         &s);
+	run_tool(mstrace_path,
+	         ARGS("-f", "-e", "trace=getppid,exit_group,wait4", "@FAMILY",
+	              "fork:3"),
+	         &m);
+	ns = as_mstrace(s.err);
+	ns = replace_all(ns, "\\[pid +([0-9]+)\\]", "[pid N]");
+	ns = replace_all(ns, "[0-9]{2,}", "N");
+	ns = replace_all(ns, "= N\n", "=\n");
+	nm = replace_all(strdup(m.err), "\\[pid +([0-9]+)\\]", "[pid N]");
+	nm = replace_all(nm, "[0-9]{2,}", "N");
+	nm = replace_all(nm, "= N\n", "=\n");
+	/* The child's lines and its parent's wait4 interleave freely. */
+	ck_assert_msg(strstr(nm, "Process N attached\n"), "%s", nm);
+	ck_assert_msg(strstr(nm, "[pid N] getppid()                   =\n"),
+	              "%s", nm);
+	ck_assert_msg(strstr(nm, "[pid N] +++ exited with 3 +++\n"), "%s", nm);
+	ck_assert_msg(strstr(ns, "[pid N] +++ exited with 3 +++\n"), "%s", ns);
+	ck_assert_ptr_nonnull(strstr(nm, "\n+++ exited with 0 +++\n"));
+	ck_assert_int_eq(s.status, m.status);
+	free(ns);
+	free(nm);
+	run_free(&s);
+	run_free(&m);
+}
+END_TEST
+
+START_TEST(test_follow_counts)
+{
+	compare_counts(ARGS("-o", "@TRACE", "-f", "-c", "@FAMILY", "threads:2",
+	                    "fork:1", "exec", "fail"));
+	compare_counts(ARGS("-o", "@TRACE", "-f", "-c", "-e", "trace=%process",
+	                    "@FAMILY", "threads:2", "fork:1"));
+}
+END_TEST
+
+/* ---- -p ------------------------------------------------------------- */
+
+/* Processes a test started, killed and reaped by teardown() if the test
+ * gets there (PR_SET_PDEATHSIG otherwise). */
+static pid_t started[8];
+
+static void
+started_add(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (!started[i]) {
+			started[i] = pid;
+			return;
+		}
+	}
+	ck_abort_msg("too many processes");
+}
+
+static int
+reap(pid_t pid)
+{
+	size_t i;
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	for (i = 0; i < sizeof(started) / sizeof(started[0]); i++)
+		if (started[i] == pid)
+			started[i] = 0;
+	return status;
+}
+
+static void
+kill_started(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(started) / sizeof(started[0]); i++) {
+		if (started[i]) {
+			(void)kill(started[i], SIGKILL);
+			(void)waitpid(started[i], NULL, 0);
+			started[i] = 0;
+		}
+	}
+}
+
+/* Start @argv with stdin, stdout and stderr from @fds (-1: /dev/null,
+ * or a path for stdout); returns its pid. */
+static pid_t
+start(char *const argv[], const int fds[3], const char *out_path)
+{
+	pid_t pid = fork();
+	int fd;
+	int i;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (i = 0; i < 3; i++) {
+			fd = fds[i];
+			if (fd < 0 && i == 1 && out_path)
+				fd = open(out_path,
+				          O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			else if (fd < 0)
+				fd = open("/dev/null", O_RDWR);
+			if (fd < 0 || dup2(fd, i) < 0)
+				_exit(126);
+		}
+		(void)setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	started_add(pid);
+	return pid;
+}
+
+/* Read from @fd until @what is in @buf (or end of file); returns the
+ * length read. */
+static size_t
+read_until(int fd, char *buf, size_t size, const char *what)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	while (!strstr(buf, what) && len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+	}
+	return len;
+}
+
+static char *
+read_rest(int fd, char *buf, size_t len, size_t size)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return strdup(buf);
+}
+
+struct attached {
+	pid_t pid;
+	struct run tool;
+	int tracee_status;
+	char *tracee_out;
+};
+
+/*
+ * mt-family OPS... "wait", attached to by @tool with @opts and "-p PID".
+ * The tool's "attached" message (once every thread is seized) says when
+ * to go on: then the tool gets @signo (0: none, it ends with the
+ * program), the program is let go, and both are reaped.
+ */
+static void
+run_attached(const char *tool, const char *const *opts, const char *const *ops,
+             int signo, struct attached *a)
+{
+	char *argv[MAX_ARGS];
+	char buf[8192];
+	char trace[128];
+	char pid_text[16];
+	int in[2];
+	int out[2];
+	int err[2];
+	size_t n = 0;
+	size_t len;
+	pid_t tool_pid;
+
+	memset(a, 0, sizeof(*a));
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+
+	argv[n++] = (char *)family_path;
+	for (; *ops; ops++)
+		argv[n++] = (char *)*ops;
+	argv[n++] = (char *)"wait";
+	argv[n] = NULL;
+	a->pid = start(argv, (int[]){ in[0], out[1], -1 }, NULL);
+	close(in[0]);
+	close(out[1]);
+	len = read_until(out[0], buf, sizeof(buf), "ready\n");
+	ck_assert_msg(strstr(buf, "ready\n"), "program: %.*s", (int)len, buf);
+
+	scratch_path(trace, sizeof(trace), "trace");
+	(void)snprintf(pid_text, sizeof(pid_text), "%d", (int)a->pid);
+	n = 0;
+	argv[n++] = (char *)tool;
+	argv[n++] = (char *)"-o";
+	argv[n++] = trace;
+	for (; *opts; opts++)
+		argv[n++] = (char *)*opts;
+	argv[n++] = (char *)"-p";
+	argv[n++] = pid_text;
+	argv[n] = NULL;
+	tool_pid = start(argv, (int[]){ -1, -1, err[1] }, NULL);
+	close(err[1]);
+	len = read_until(err[0], buf, sizeof(buf), "attached");
+	ck_assert_msg(strstr(buf, "attached"), "%s: %s", tool, buf);
+	/* The message comes once every thread is seized. */
+	if (signo) {
+		ck_assert_int_eq(kill(tool_pid, signo), 0);
+		a->tool.status = reap(tool_pid);
+		a->tool.err = read_rest(err[0], buf, len, sizeof(buf));
+	}
+	/* Let the program go on and end. */
+	ck_assert_int_eq(write(in[1], "x", 1), 1);
+	close(in[1]);
+	if (!signo) {
+		a->tool.err = read_rest(err[0], buf, len, sizeof(buf));
+		a->tool.status = reap(tool_pid);
+	}
+	a->tracee_status = reap(a->pid);
+	a->tracee_out = read_rest(out[0], buf, 0, sizeof(buf));
+	close(out[0]);
+	close(err[0]);
+	a->tool.trace = read_file(trace);
+}
+
+static void
+attached_free(struct attached *a)
+{
+	run_free(&a->tool);
+	free(a->tracee_out);
+}
+
+static char *
+normalise_messages(const struct attached *a, const char *err)
+{
+	char *t = strdup(err);
+
+	assert(t);
+	if (!strncmp(t, strace_path, strlen(strace_path))) {
+		char *u = as_mstrace(t);
+
+		free(t);
+		t = u;
+	}
+	return name_pids(t, a->pid);
+}
+
+/* @text from the line where @what first appears ("" if nowhere). */
+static const char *
+from_line(const char *text, const char *what)
+{
+	const char *p = strstr(text, what);
+
+	if (!p)
+		return "";
+	while (p > text && p[-1] != '\n')
+		p--;
+	return p;
+}
+
+/* How much of the traces compare_attached() compares. */
+enum trace_kind {
+	TRACE_NONE,  /* timing dependent */
+	TRACE_LINES, /* one task */
+	TRACE_TASKS, /* -f: every line starts with its pid */
+};
+
+static void
+compare_attached(const char *const *opts, const char *const *ops, int signo,
+                 enum trace_kind kind)
+{
+	struct attached s;
+	struct attached m;
+	char *es;
+	char *em;
+
+	run_attached(strace_path, opts, ops, signo, &s);
+	run_attached(mstrace_path, opts, ops, signo, &m);
+	es = normalise_messages(&s, s.tool.err);
+	em = normalise_messages(&m, m.tool.err);
+	assert_same_text("messages", es, em);
+	free(es);
+	free(em);
+	if (kind != TRACE_NONE) {
+		es = kind == TRACE_TASKS ? normalise_tasks(s.tool.trace, s.pid)
+		                         : normalise(s.tool.trace);
+		em = kind == TRACE_TASKS ? normalise_tasks(m.tool.trace, m.pid)
+		                         : normalise(m.tool.trace);
+		/* What runs before the program is let go is timing:
+		 * strace's attach returns before the threads stop, and
+		 * threads may be starting.  From getppid() on it is not. */
+		assert_same_text("trace", from_line(es, "getppid("),
+		                 from_line(em, "getppid("));
+		free(es);
+		free(em);
+	}
+	ck_assert_msg(s.tool.status == m.tool.status,
+	              "status: strace %#x, mstrace %#x", s.tool.status,
+	              m.tool.status);
+	/* The program went on as if never traced. */
+	ck_assert_int_eq(m.tracee_status, 0);
+	ck_assert_str_eq(m.tracee_out, "");
+	ck_assert_int_eq(s.tracee_status, m.tracee_status);
+	attached_free(&s);
+	attached_free(&m);
+}
+
+static unsigned
+count_lines(const char *text, const char *what)
+{
+	unsigned n = 0;
+	const char *p;
+
+	for (p = strstr(text, what); p; p = strstr(p + 1, what))
+		n++;
+	return n;
+}
+
+START_TEST(test_attach)
+{
+	/* One line a task: the trace is "PID  call" throughout. */
+	struct attached m;
+
+	compare_attached(ARGS("-f"), ARGS("fail"), 0, TRACE_TASKS);
+	compare_attached(ARGS("-f"), ARGS("park:2"), 0, TRACE_NONE);
+	/* Every thread is traced. */
+	run_attached(mstrace_path, ARGS("-f"), ARGS("park:2"), 0, &m);
+	ck_assert_msg(m.tool.trace[0] != '\0', "no trace");
+	ck_assert_msg(count_lines(m.tool.trace, "+++ exited with 0 +++") == 3,
+	              "%s", m.tool.trace);
+	attached_free(&m);
+	compare_attached(ARGS("-e", "trace=!pread64"), ARGS("fail"), 0,
+	                 TRACE_LINES);
+}
+END_TEST
+
+START_TEST(test_attach_no_follow)
+{
+	struct attached m;
+
+	/* Only the thread named, as strace. */
+	compare_attached(ARGS("-e", "trace=read,getppid,openat"),
+	                 ARGS("park:2"), 0, false);
+	run_attached(mstrace_path, ARGS("-e", "trace=read,getppid,openat"),
+	             ARGS("park:2"), 0, &m);
+	ck_assert_msg(!strncmp(m.tool.trace,
+	                       "read(0, \"x\", 1)                         = 1\n"
+	                       "getppid()                               = ",
+	                       strlen("read(0, \"x\", 1)                     "
+	                              "    = 1\ngetppid()                    "
+	                              "           = ")),
+	              "%s", m.tool.trace);
+	/* Nothing of the other threads. */
+	ck_assert_ptr_null(strstr(m.tool.trace, "read(4"));
+	ck_assert_ptr_nonnull(strstr(m.tool.trace, "+++ exited with 0 +++\n"));
+	attached_free(&m);
+}
+END_TEST
+
+/* SIGINT or SIGTERM: detach, leave the program running. */
+START_TEST(test_attach_detach)
+{
+	struct attached m;
+
+	/* Whether the read() restarted after the attach was reported yet
+	 * when the signal came is a matter of timing: no traces. */
+	compare_attached(ARGS("-e", "trace=read"), ARGS("fail"), SIGINT,
+	                 TRACE_NONE);
+	compare_attached(ARGS("-f"), ARGS("park:2"), SIGTERM, TRACE_NONE);
+	run_attached(mstrace_path, ARGS("-f"), ARGS("park:1"), SIGINT, &m);
+	/* Whether a call was open (" <detached ...>") is timing. */
+	ck_assert_ptr_nonnull(strstr(m.tool.err, " detached\n"));
+	ck_assert(WIFSIGNALED(m.tool.status));
+	ck_assert_int_eq(WTERMSIG(m.tool.status), SIGINT);
+	attached_free(&m);
+}
+END_TEST
+
+/* A pid that no process has. */
+static pid_t
+free_pid(void)
+{
+	pid_t pid;
+
+	for (pid = 4194000; pid > 300000; pid--)
+		if (kill(pid, 0) < 0 && errno == ESRCH)
+			return pid;
+	ck_abort_msg("no free pid");
+	return 0;
+}
+
+START_TEST(test_attach_errors)
+{
+	char pid_text[16];
+
+	(void)snprintf(pid_text, sizeof(pid_text), "%d", (int)free_pid());
+	compare_errors(ARGS("-p", pid_text));
+	compare_errors(ARGS("-p", pid_text, "-p", pid_text));
+	compare_errors(ARGS("-p", "0"));
+	compare_errors(ARGS("--seccomp-bpf", "-p", pid_text));
+	compare_errors(ARGS("--seccomp-bpf", "-f", "-p", pid_text));
+	compare_errors(ARGS("--seccomp-bpf", "-f", "-e", "trace=openat", "-p",
+	                    pid_text));
+}
+END_TEST
+
+/* ---- -k ------------------------------------------------------------- */
+
+START_TEST(test_stack)
+{
+	struct run m = { 0 };
+	const char *p;
+	static const char *const chain[] = { " > ", "(chain_inner+0x",
+		                             "(chain_middle+0x",
+		                             "(chain_outer+0x", "(main+0x" };
+	size_t i;
+
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-k", "-e", "trace=getppid", "@FAMILY",
+	              "stack"),
+	         &m);
+	ck_assert_int_eq(m.status, 0);
+	p = strstr(m.trace, "getppid()");
+	ck_assert_msg(p != NULL, "%s", m.trace);
+	for (i = 0; i < sizeof(chain) / sizeof(chain[0]); i++) {
+		p = strstr(p, chain[i]);
+		ck_assert_msg(p != NULL, "no %s in order:\n%s", chain[i],
+		              m.trace);
+	}
+	ck_assert_ptr_nonnull(strstr(m.trace, family_path));
+	run_free(&m);
+	/* The same frames as strace's, after the call or after "= ?". */
+	compare(ARGS("-o", "@TRACE", "-k", "-e", "trace=getppid,exit_group",
+	             "@FAMILY", "stack"));
+}
+END_TEST
+
+/* ---- --seccomp-bpf -------------------------------------------------- */
+
+START_TEST(test_seccomp)
+{
+	struct run a = { 0 };
+	struct run b = { 0 };
+	char *na;
+	char *nb;
+
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "--seccomp-bpf", "-e",
+	                   "trace=openat", "@FAMILY", "fail", "fork:1",
+	                   "exec"));
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "--seccomp-bpf", "-e",
+	                   "trace=execve,getppid,read,write,exit_group",
+	                   "@FAMILY", "threads:2", "fork:1", "signal"));
+	/* The same trace as without the filter. */
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-f", "--seccomp-bpf", "-e",
+	              "trace=openat", "@FAMILY", "fail", "fork:1", "exec"),
+	         &a);
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-f", "-e", "trace=openat", "@FAMILY",
+	              "fail", "fork:1", "exec"),
+	         &b);
+	na = normalise_tasks(a.trace, 0);
+	nb = normalise_tasks(b.trace, 0);
+	assert_same_text("with and without --seccomp-bpf", nb, na);
+	ck_assert_int_eq(a.status, b.status);
+	free(na);
+	free(nb);
+	run_free(&a);
+	run_free(&b);
+	/* Given up, with strace's warnings. */
+	compare_errors(
+		ARGS("-o", "@TRACE", "--seccomp-bpf", "@FAMILY", "exit:0"));
+	compare_errors(ARGS("-o", "@TRACE", "--seccomp-bpf", "-f", "@FAMILY",
+	                    "exit:0"));
+	compare_counts(ARGS("-o", "@TRACE", "-f", "-c", "--seccomp-bpf", "-e",
+	                    "trace=openat,getppid", "@FAMILY", "fail",
+	                    "threads:1", "fork:2"));
+}
+END_TEST
+
+/* Every engine at once on one threaded program: printer, counter, two
+ * injectors, stack tracer, signal reporter, following its threads and
+ * children. */
+START_TEST(test_all_engines_tasks)
+{
+	const char *const *args =
+		ARGS("-o", "@TRACE", "-f", "-C", "-k", "-e",
+	             "inject=getppid:error=EPERM", "-e",
+	             "inject=openat:error=EACCES:when=2", "-e",
+	             "trace=getppid,openat,write,read,exit_group", "@FAMILY",
+	             "threads:2", "fork:0", "stack", "fail");
+	struct run m = { 0 };
+	const char *p;
+
+	compare_tasks(args);
+	compare_counts(args);
+	run_tool(mstrace_path, args, &m);
+	ck_assert_int_eq(m.status, 0);
+	p = strstr(m.trace, "= -1 EPERM (Operation not permitted) "
+	                    "(INJECTED)\n");
+	ck_assert_msg(p != NULL, "%s", m.trace);
+	ck_assert_ptr_nonnull(strstr(m.trace, "(chain_inner+0x"));
+	ck_assert_ptr_nonnull(strstr(m.trace, "% time"));
+	ck_assert_ptr_nonnull(strstr(m.trace, "= -1 EACCES (Permission "
+	                                      "denied) (INJECTED)\n"));
 	run_free(&m);
 }
 END_TEST
@@ -1076,7 +1932,6 @@ mstrace_suite(void)
 	tc = tcase(s, "own");
 	tcase_add_test(tc, test_inject_seen_by_program);
 	tcase_add_test(tc, test_inject_stacked);
-	tcase_add_test(tc, test_unsupported);
 	tcase_add_test(tc, test_help);
 	tcase_add_test(tc, test_exit_status);
 
@@ -1108,6 +1963,23 @@ mstrace_suite(void)
 	tcase_add_test(tc, test_inject);
 	tcase_add_test(tc, test_inject_signal);
 	tcase_add_test(tc, test_all_engines);
+	tc = tcase(s, "tasks");
+	tcase_add_test(tc, test_follow_threads);
+	tcase_add_test(tc, test_follow_forks);
+	tcase_add_test(tc, test_follow_killed);
+	tcase_add_test(tc, test_no_follow);
+	tcase_add_test(tc, test_follow_stderr);
+	tcase_add_test(tc, test_follow_counts);
+	tc = tcase(s, "attach");
+	tcase_add_test(tc, test_attach);
+	tcase_add_test(tc, test_attach_no_follow);
+	tcase_add_test(tc, test_attach_detach);
+	tcase_add_test(tc, test_attach_errors);
+	tc = tcase(s, "stack");
+	tcase_add_test(tc, test_stack);
+	tc = tcase(s, "seccomp");
+	tcase_add_test(tc, test_seccomp);
+	tcase_add_test(tc, test_all_engines_tasks);
 	tc = tcase(s, "command-line");
 	tcase_add_test(tc, test_bad_command_lines);
 	tcase_add_test(tc, test_no_program);
@@ -1142,11 +2014,13 @@ main(void)
 
 	mstrace_path = getenv("MSTRACE");
 	tracee_path = getenv("MSTRACE_TRACEE");
+	family_path = getenv("MSTRACE_FAMILY");
 	strace_path = getenv("STRACE");
 	if (strace_path && !*strace_path)
 		strace_path = NULL;
-	if (!mstrace_path || !tracee_path) {
-		fprintf(stderr, "MSTRACE and MSTRACE_TRACEE must be set\n");
+	if (!mstrace_path || !tracee_path || !family_path) {
+		fprintf(stderr, "MSTRACE, MSTRACE_TRACEE and MSTRACE_FAMILY "
+		                "must be set\n");
 		return EXIT_FAILURE;
 	}
 	(void)setrlimit(RLIMIT_CORE, &no_core);
