@@ -91,6 +91,12 @@ struct debug_task {
 	struct utrace_fpregs fpregs;
 	bool fp_valid;
 	bool fp_dirty;
+	/* The extended state (XSAVE area), whose first bytes are the FP
+	 * registers: both copies kept the same while both are valid. */
+	uint8_t *xs; /* XSTATE_MAX bytes, allocated on use */
+	size_t xs_len;
+	bool xs_valid;
+	bool xs_dirty;
 
 	/* Stopped on the breakpoint at @at_bp (pc rewound), its instruction
 	 * not yet executed: resuming steps over it. */
@@ -169,6 +175,8 @@ int arch_regs_store(pid_t tid, const struct utrace_regs *regs);
 int arch_fpregs_fetch(pid_t tid, struct utrace_fpregs *ret);
 int arch_fpregs_store(pid_t tid, const struct utrace_fpregs *fpregs);
 int arch_xstate_read(pid_t tid, void *buf, size_t size, size_t *ret_len);
+int arch_xstate_write(pid_t tid, const void *buf, size_t len);
+void arch_xstate_fp_changed(uint8_t *xs, size_t len);
 uint64_t arch_regs_pc(const struct utrace_regs *regs);
 void arch_regs_set_pc(struct utrace_regs *regs, uint64_t pc);
 uint64_t arch_regs_sp(const struct utrace_regs *regs);

@@ -186,6 +186,7 @@ debug_free(struct utrace_task *t, struct debug_task *d)
 {
 	for (int i = 0; i < WP_SLOTS; i++)
 		free(d->wps[i].owners);
+	free(d->xs);
 	free(d->visits);
 	free(d);
 	t->debug = NULL;

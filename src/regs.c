@@ -13,12 +13,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <utrace/regs.h>
 
 #include "debug-private.h"
 #include "utrace-private.h"
+
+/* Room for the XSAVE area: the largest (AMX) is under 12 KiB. */
+#define XSTATE_MAX 16384
 
 void
 regs_invalidate(struct debug_task *d)
@@ -27,6 +32,8 @@ regs_invalidate(struct debug_task *d)
 	d->regs_dirty = false;
 	d->fp_valid = false;
 	d->fp_dirty = false;
+	d->xs_valid = false;
+	d->xs_dirty = false;
 }
 
 /* The stop's registers, fetched if needed. */
@@ -112,6 +119,18 @@ regs_flush(struct utrace_task *t, bool final)
 		}
 		d->regs_dirty = false;
 	}
+	if (d->xs_dirty) {
+		/* The FP registers are in it: one write for both. */
+		r = arch_xstate_write(tid, d->xs, d->xs_len);
+		if (r < 0) {
+			ulog(t->u, r == -ESRCH ? LOG_DEBUG : LOG_WARNING,
+			     "task %d: writing the XSAVE area: %d", tid, r);
+			if (!ret)
+				ret = r;
+		}
+		d->xs_dirty = false;
+		d->fp_dirty = false;
+	}
 	if (d->fp_dirty) {
 		r = arch_fpregs_store(tid, &d->fpregs);
 		if (r < 0) {
@@ -151,6 +170,7 @@ enum regs_op {
 	FPREGS_READ,
 	FPREGS_WRITE,
 	XSTATE_READ,
+	XSTATE_WRITE,
 	PC_READ,
 	PC_WRITE,
 	SP_READ,
@@ -162,6 +182,7 @@ struct regs_args {
 	struct utrace_regs *regs;
 	struct utrace_fpregs *fpregs;
 	void *buf;
+	const void *wbuf;
 	size_t size;
 	size_t len;
 	uint64_t value;
@@ -175,6 +196,12 @@ fpregs_get(struct utrace_task *t, struct utrace_fpregs **ret)
 
 	if (!d)
 		return -ENOMEM;
+	if (d->xs_valid && !d->fp_valid) {
+		/* It may hold an engine's change not written yet. */
+		memcpy(&d->fpregs, d->xs, sizeof(d->fpregs));
+		d->fp_valid = true;
+		d->fp_dirty = false;
+	}
 	if (!d->fp_valid) {
 		r = arch_fpregs_fetch(atomic_load(&t->tid), &d->fpregs);
 		if (r < 0)
@@ -183,6 +210,62 @@ fpregs_get(struct utrace_task *t, struct utrace_fpregs **ret)
 		d->fp_dirty = false;
 	}
 	*ret = &d->fpregs;
+	return 0;
+}
+
+/* The stop's XSAVE area, fetched if needed, with the cached FP
+ * registers (which engines may have changed) over its first bytes. */
+static int
+xstate_get(struct utrace_task *t, struct debug_task **ret)
+{
+	struct debug_task *d = debug_get(t);
+	int r;
+
+	if (!d)
+		return -ENOMEM;
+	if (!d->xs_valid) {
+		if (!d->xs) {
+			d->xs = malloc(XSTATE_MAX);
+			if (!d->xs)
+				return -ENOMEM;
+		}
+		r = arch_xstate_read(atomic_load(&t->tid), d->xs, XSTATE_MAX,
+		                     &d->xs_len);
+		if (r < 0)
+			return r;
+		if (d->xs_len < sizeof(d->fpregs))
+			return -EOPNOTSUPP;
+		if (d->fp_valid && d->fp_dirty) {
+			memcpy(d->xs, &d->fpregs, sizeof(d->fpregs));
+			arch_xstate_fp_changed(d->xs, d->xs_len);
+		}
+		d->xs_valid = true;
+		d->xs_dirty = false;
+	}
+	*ret = d;
+	return 0;
+}
+
+static int
+do_xstate(struct regs_args *a)
+{
+	struct utrace_task *t = a->task;
+	struct debug_task *d;
+	int r = xstate_get(t, &d);
+
+	if (r < 0)
+		return r;
+	if (a->op == XSTATE_READ) {
+		a->len = MIN(a->size, d->xs_len);
+		memcpy(a->buf, d->xs, a->len);
+		return 0;
+	}
+	if (a->size != d->xs_len)
+		return -EINVAL;
+	memcpy(d->xs, a->wbuf, a->size);
+	d->xs_dirty = true;
+	if (d->fp_valid)
+		memcpy(&d->fpregs, d->xs, sizeof(d->fpregs));
 	return 0;
 }
 
@@ -207,14 +290,18 @@ do_regs(struct utrace *u, void *arg)
 			break;
 		if (a->op == FPREGS_READ) {
 			*a->fpregs = *fpregs;
-		} else {
-			*fpregs = *a->fpregs;
-			t->debug->fp_dirty = true;
+			break;
+		}
+		*fpregs = *a->fpregs;
+		t->debug->fp_dirty = true;
+		if (t->debug->xs_valid) {
+			memcpy(t->debug->xs, fpregs, sizeof(*fpregs));
+			arch_xstate_fp_changed(t->debug->xs, t->debug->xs_len);
 		}
 		break;
 	case XSTATE_READ:
-		r = arch_xstate_read(atomic_load(&t->tid), a->buf, a->size,
-		                     &a->len);
+	case XSTATE_WRITE:
+		r = do_xstate(a);
 		break;
 	default:
 		r = regs_get(t, &regs);
@@ -329,6 +416,20 @@ utrace_task_read_xstate(struct utrace_task *task, void *buf, size_t size,
 		return r;
 	*ret_len = a.len;
 	return 0;
+}
+
+UTRACE_EXPORT int
+utrace_task_write_xstate(struct utrace_task *task, const void *buf, size_t len)
+{
+	struct regs_args a = {
+		.task = task, .op = XSTATE_WRITE, .wbuf = buf, .size = len
+	};
+
+	assert_return(task, -EINVAL);
+	assert_return(buf, -EINVAL);
+	assert_return(len > 0, -EINVAL);
+
+	return cmdq_call(task->u, do_regs, &a);
 }
 
 UTRACE_EXPORT int

@@ -62,7 +62,8 @@ struct utrace_regs {
 /*
  * struct utrace_fpregs - x87, MMX and SSE state of an x86_64 task: the
  * 512-byte FXSAVE area (the kernel's struct user_fpregs_struct).  The AVX
- * and later parts are in the XSAVE area, see utrace_task_read_xstate().
+ * and later parts are in the XSAVE area, see utrace_task_read_xstate() and
+ * utrace_task_write_xstate().
  */
 struct utrace_fpregs {
 	uint16_t cwd;
@@ -170,18 +171,43 @@ int utrace_task_write_fpregs(struct utrace_task *task,
  * @ret_len: how many bytes were stored
  *
  * On x86_64 the XSAVE area (PTRACE_GETREGSET, NT_X86_XSTATE) in the
- * layout of the XSAVE instruction; its size depends on the CPU (at most
- * a few kilobytes).  Not cached, and read-only.  The FXSAVE part (the
- * first 512 bytes) reflects utrace_task_write_fpregs() only after the
- * task resumed.
+ * layout of the XSAVE instruction: the FXSAVE area (struct
+ * utrace_fpregs), the XSAVE header at byte 512, then the AVX and later
+ * components; its size depends on the CPU (a few kilobytes at most; a
+ * @size that is too small gets the first @size bytes).  Cached for the
+ * stop like the general registers, and kept the same as the FP registers:
+ * it shows what utrace_task_write_fpregs() and utrace_task_write_xstate()
+ * changed in this stop.
  *
  * Context: as utrace_task_read_regs().
  * Return: 0; -EINVAL bad argument; -ESRCH task dead or no longer traced;
  * -EBUSY the task is not in a ptrace stop; -EOPNOTSUPP not available on
- * this CPU, kernel or architecture.
+ * this CPU, kernel or architecture; -ENOMEM.
  */
 int utrace_task_read_xstate(struct utrace_task *task, void *buf, size_t size,
                             size_t *ret_len);
+
+/**
+ * utrace_task_write_xstate() - change the extended processor state
+ * @task: the task
+ * @buf: the whole XSAVE area, as utrace_task_read_xstate() gave it, changed
+ * @len: its size, which utrace_task_read_xstate() returned
+ *
+ * Replaces the stop's copy; engines called later read the new state, the
+ * FP registers included, and it is written to the task (PTRACE_SETREGSET,
+ * NT_X86_XSTATE) once, right before it resumes.  The kernel loads a
+ * component only if its bit is set in XSTATE_BV (the first 8 bytes of
+ * the header): set it for a component changed from its initial state.
+ * A later utrace_task_write_fpregs() in the same stop changes the FXSAVE
+ * part of this copy, and the other way round.
+ *
+ * Context: as utrace_task_read_regs().
+ * Return: 0; -EINVAL bad argument or @len not the size of the area;
+ * -ESRCH task dead or no longer traced; -EBUSY the task is not in a
+ * ptrace stop; -EOPNOTSUPP not available; -ENOMEM.
+ */
+int utrace_task_write_xstate(struct utrace_task *task, const void *buf,
+                             size_t len);
 
 #ifdef __cplusplus
 }

@@ -201,6 +201,33 @@ arch_xstate_read(pid_t tid, void *buf, size_t size, size_t *ret_len)
 	return 0;
 }
 
+int
+arch_xstate_write(pid_t tid, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	if (ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
+		return errno == ENODEV ? -EOPNOTSUPP : -errno;
+	return 0;
+}
+
+/*
+ * The FXSAVE part of an XSAVE area @xs was changed: mark the x87 and SSE
+ * components present in the header's XSTATE_BV (at byte 512), or the
+ * kernel would load their initial values instead.
+ */
+void
+arch_xstate_fp_changed(uint8_t *xs, size_t len)
+{
+	uint64_t bv;
+
+	if (len < 520)
+		return;
+	memcpy(&bv, xs + 512, sizeof(bv));
+	bv |= 3;
+	memcpy(xs + 512, &bv, sizeof(bv));
+}
+
 uint64_t
 arch_regs_pc(const struct utrace_regs *regs)
 {

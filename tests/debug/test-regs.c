@@ -527,6 +527,104 @@ START_TEST(regs_fp_written_back)
 }
 END_TEST
 
+/*
+ * The XSAVE area and the FP registers are one state: at marker:1 the
+ * engine called first sets flush-to-zero through the XSAVE area, the
+ * second sees it in the FP registers and adds denormals-are-zero there,
+ * and the XSAVE area shows both; at marker:2 the task has both.
+ */
+static struct {
+	int calls;
+	uint32_t seen_fp; /* second engine, FP registers */
+	uint32_t seen_xs; /* second engine, XSAVE area after its write */
+	uint32_t at_marker2;
+	size_t len;
+	int rc;
+} X;
+
+static uint32_t
+xs_decide(struct test_engine *te, struct utrace_engine *engine,
+          struct utrace_task *task, const struct test_ev *ev, void *payload,
+          uint32_t ret)
+{
+	static unsigned char xs[16384];
+	struct utrace_fpregs fp;
+	uint32_t mxcsr;
+	uint64_t bv;
+	int r = 0;
+
+	(void)te;
+	(void)engine;
+	(void)payload;
+	if (ev->kind != EV_SYSCALL_ENTRY || ev->nr != DBG_NR_GETPGID ||
+	    (ev->action & UTRACE_SYSCALL_RESUMED))
+		return ret;
+	if ((int64_t)ev->args[0] == DBG_MARKER(2)) {
+		if (X.calls++ == 2) {
+			r = utrace_task_read_fpregs(task, &fp);
+			X.at_marker2 = r ? 0 : fp.mxcsr;
+		}
+	} else if (X.calls++ == 0) {
+		r = utrace_task_read_xstate(task, xs, sizeof(xs), &X.len);
+		memcpy(&mxcsr, xs + 24, 4);
+		mxcsr |= 0x8000;
+		memcpy(xs + 24, &mxcsr, 4);
+		memcpy(&bv, xs + 512, 8);
+		bv |= 2; /* SSE, which holds MXCSR */
+		memcpy(xs + 512, &bv, 8);
+		if (!r)
+			r = utrace_task_write_xstate(task, xs, X.len);
+	} else {
+		r = utrace_task_read_fpregs(task, &fp);
+		X.seen_fp = fp.mxcsr;
+		fp.mxcsr |= 0x40;
+		if (!r)
+			r = utrace_task_write_fpregs(task, &fp);
+		if (!r)
+			r = utrace_task_read_xstate(task, xs, sizeof(xs),
+			                            &X.len);
+		memcpy(&X.seen_xs, xs + 24, 4);
+	}
+	if (r < 0 && !X.rc)
+		X.rc = r;
+	return ret;
+}
+
+START_TEST(regs_xstate_shared)
+{
+	struct test_engine *te1;
+	struct test_engine *te2;
+	unsigned char xs[16];
+	struct utrace_task *task;
+	struct utrace *u;
+	int fd;
+
+	memset(&X, 0, sizeof(X));
+	u = test_new(NULL);
+	task = dbg_spawn(u, &fd, "marker:1", "marker:2", "exit:0",
+	                 (char *)NULL);
+	te1 = test_engine_new(1, xs_decide);
+	te2 = test_engine_new(2, xs_decide);
+	dbg_attach(task, te1, 0, UTRACE_EVENT(SYSCALL_ENTRY));
+	dbg_attach(task, te2, 0, UTRACE_EVENT(SYSCALL_ENTRY));
+	dbg_only_syscall(task, te1->engine, DBG_NR_GETPGID);
+	dbg_only_syscall(task, te2->engine, DBG_NR_GETPGID);
+	test_start(task);
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_int_eq(X.rc, 0);
+	ck_assert_uint_ge(X.len, 576);
+	ck_assert_uint_eq(X.seen_fp & 0x8040, 0x8000);
+	ck_assert_uint_eq(X.seen_xs & 0x8040, 0x8040);
+	ck_assert_uint_eq(X.at_marker2 & 0x8040, 0x8040);
+	ck_assert_int_eq(utrace_task_write_xstate(task, xs, sizeof(xs)),
+	                 -ESRCH);
+	ck_assert_int_eq(utrace_task_write_xstate(task, NULL, 16), -EINVAL);
+	test_close(fd);
+	test_free(u);
+	dbg_put_all();
+}
+END_TEST
+
 static Suite *
 regs_suite(void)
 {
@@ -541,6 +639,7 @@ regs_suite(void)
 	tc = test_tcase(s, "held");
 	tcase_add_test(tc, regs_held_and_errors);
 	tcase_add_test(tc, regs_fp_written_back);
+	tcase_add_test(tc, regs_xstate_shared);
 	return s;
 }
 
