@@ -3,19 +3,22 @@
 """Time workloads under several tracers and write a Markdown report.
 
 Each workload runs untraced, under bench-raw-ptrace (the least a ptrace
-tracer can do, with and without PTRACE_GET_SYSCALL_INFO), under libutrace
-with 1, 3 and 8 no-op engines, with one engine reading memory and with a
-seccomp filter, under mstrace and under strace (also filtered), each
-pinned to one CPU and unpinned.  Every combination runs --reps times, interleaved; the
-report gives the median wall time, its spread, the CPU time, the syscall
-stops each tracer took, the cost of a stop and ratios against the raw
-loop and strace, then checks the performance targets.
+tracer can do, with and without PTRACE_GET_SYSCALL_INFO, and with a
+seccomp filter), under libutrace with 1, 3 and 8 no-op engines, with one
+engine reading memory and with a seccomp filter, under mstrace -f and
+strace -f (also filtered), each pinned to one CPU and unpinned.  The scale
+run traces 1000 threads (bench-scale), one or all of them looping, and
+measures the tracer's memory per task.  Every combination runs --reps
+times, interleaved; the report gives the median, its spread, the CPU
+time, the syscall stops each tracer took, the cost of a stop and ratios,
+then checks every performance target (MET, MISS, or n/a with the reason,
+e.g. while mstrace has no -f).
 
     python3 bench/run.py --build-dir build --out doc/performance.md
     python3 bench/run.py --build-dir build --quick     # smoke run, stdout
 
 Standard library only.  The workloads and tracers come from the build
-directory (bench/, examples/mstrace/); strace from PATH.
+directory (bench/, examples/mstrace/); strace and gcc from PATH.
 """
 
 import argparse
@@ -1056,7 +1059,8 @@ def report(args, ctx, notes, results, prof, scale, elapsed):
         L.append('`bench-scale` times its %d getppid() calls itself, once '
                  'every thread exists and the sleeping ones are asleep, so '
                  'creating and attaching the threads is not counted.  '
-                 'µs/stop = (loop − untraced loop) ÷ %d stops; ×1 thread: '
+                 'µs/stop = (loop − untraced loop) ÷ %d stops; '
+                 '×1 thread: '
                  'µs/stop ÷ µs/stop of the 1-thread run under the same '
                  'tracer.  "1 loops" measures the size of the task table '
                  '(one thread stops, the others sleep in read()); "all '
