@@ -225,7 +225,8 @@ xstate_get(struct utrace_task *t, struct debug_task **ret)
 		return -ENOMEM;
 	if (!d->xs_valid) {
 		if (!d->xs) {
-			d->xs = malloc(XSTATE_MAX);
+			/* Zeroed: valgrind does not see the kernel fill it. */
+			d->xs = calloc(1, XSTATE_MAX);
 			if (!d->xs)
 				return -ENOMEM;
 		}
