@@ -1067,8 +1067,10 @@ def report(args, ctx, notes, results, prof, scale, elapsed):
                  'loop" adds %d runnable threads competing for the CPUs '
                  '(and about 2 more stops per thread: the wake-up from '
                  'read() and the sleep after the loop).  The raw loop is '
-                 'the reference for what the kernel adds: its wait scans '
-                 'every tracee.' % (n, 2 * n, t))
+                 'the reference for what the kernel adds: a wait walks the '
+                 'tracer\'s list of tracees, newest first, and the looping '
+                 'thread of "1 loops" is the oldest, so each of its stops '
+                 'costs a walk past every sleeping thread.' % (n, 2 * n, t))
         L.append('')
         for pname, cpus in placements:
             if pname not in scale:
