@@ -657,10 +657,10 @@ int utrace_syscall_lookup(uint32_t arch, const char *name, int64_t *ret_nr);
  * Debugging: registers (see also <utrace/regs.h>), memory, breakpoints and
  * stack traces.
  *
- * Calls that need the task in a ptrace stop (registers, stack traces)
- * return -EBUSY otherwise: call them from a callback of the task, or while
- * an engine holds it (UTRACE_STOP).  Memory and breakpoint calls also work
- * on a running task.
+ * Calls that need the task in a ptrace stop (registers, stack traces,
+ * inserting a watchpoint) return -EBUSY otherwise: call them from a
+ * callback of the task, or while an engine holds it (UTRACE_STOP).
+ * Memory and breakpoint calls also work on a running task.
  */
 
 /**
@@ -853,8 +853,7 @@ enum utrace_wp_kind {
  * -ENOMEM.
  */
 int utrace_wp_insert(struct utrace_task *task, struct utrace_engine *engine,
-                     uint64_t addr, unsigned int len,
-                     enum utrace_wp_kind kind);
+                     uint64_t addr, unsigned int len, enum utrace_wp_kind kind);
 
 /**
  * utrace_wp_remove() - remove a hardware watchpoint
@@ -874,8 +873,7 @@ int utrace_wp_insert(struct utrace_task *task, struct utrace_engine *engine,
  * engine.
  */
 int utrace_wp_remove(struct utrace_task *task, struct utrace_engine *engine,
-                     uint64_t addr, unsigned int len,
-                     enum utrace_wp_kind kind);
+                     uint64_t addr, unsigned int len, enum utrace_wp_kind kind);
 
 /* Flags of struct utrace_frame. */
 enum utrace_frame_flags {
