@@ -513,6 +513,8 @@ task_maybe_resume(struct utrace_task *t)
 	/* ESRCH: killed meanwhile; its exit or death comes next. */
 	if (ptrace(req, tid, 0, sig) < 0 && errno != ESRCH)
 		ulog(t->u, LOG_ERR, "resume %d: %m", tid);
+	else if (req != PTRACE_LISTEN)
+		t->u->hot_tid = tid;
 }
 
 static void

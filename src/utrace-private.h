@@ -205,6 +205,8 @@ struct utrace {
 	bool no_set_sysinfo;
 
 	uint64_t wait_avg_ns; /* how long waits for a stop take */
+	pid_t hot_tid;        /* the task resumed last (tracer_poll()) */
+	unsigned int hot_run; /* stops taken from it in a row */
 	bool sigchld_open;    /* SIGCHLD unblocked on the tracer thread */
 
 	timer_t timer; /* the stolen-stop sweep */
