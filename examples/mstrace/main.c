@@ -233,6 +233,7 @@ parse_options(int argc, char **argv, struct options *o)
 		{ "follow-forks", no_argument, NULL, 'f' },
 		{ "attach", required_argument, NULL, 'p' },
 		{ "stack-trace", no_argument, NULL, 'k' },
+		{ "stack-traces", no_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "string-limit", required_argument, NULL, 's' },
 		{ "absolute-timestamps", no_argument, NULL, 't' },
@@ -797,6 +798,10 @@ main(int argc, char **argv)
 		return r > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}
 	check_seccomp(&o);
+	if (o.stack && !o.print_calls) {
+		msg("-k/--stack-traces has no effect with -c/--summary-only");
+		o.stack = false;
+	}
 	if (o.command && find_program(o.command[0], path, sizeof(path)) < 0) {
 		free(o.rules);
 		return EXIT_FAILURE;

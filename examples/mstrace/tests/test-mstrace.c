@@ -1835,6 +1835,10 @@ START_TEST(test_stack)
 	/* The same frames as strace's, after the call or after "= ?". */
 	compare(ARGS("-o", "@TRACE", "-k", "-e", "trace=getppid,exit_group",
 	             "@FAMILY", "stack"));
+	compare(ARGS("-o", "@TRACE", "--stack-traces", "-e", "trace=getppid",
+	             "@FAMILY", "stack", "stack"));
+	/* Nothing to print frames after. */
+	compare_errors(ARGS("-o", "@TRACE", "-c", "-k", "@FAMILY", "exit:0"));
 }
 END_TEST
 
