@@ -111,8 +111,14 @@ test_wait_ms(void)
 	double m = 1;
 
 	mult = getenv("CK_TIMEOUT_MULTIPLIER");
-	if (mult && atof(mult) > 0)
-		m = atof(mult);
+	if (mult) {
+		/* A malformed value is ignored, as Check ignores it. */
+		char *end;
+		double v = strtod(mult, &end);
+
+		if (end != mult && !*end && v > 0)
+			m = v;
+	}
 	return (int)(10000 * m);
 }
 
@@ -161,6 +167,9 @@ list_children(pid_t *out, size_t max)
 		return 0;
 	while ((de = readdir(d))) {
 		char path[300];
+		char *line = NULL;
+		size_t cap = 0;
+		const char *p;
 		FILE *f;
 		long pid;
 
@@ -171,8 +180,13 @@ list_children(pid_t *out, size_t max)
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (n < max && fscanf(f, "%ld", &pid) == 1)
-			out[n++] = (pid_t)pid;
+		/* One line: each pid followed by a blank. */
+		if (getline(&line, &cap, f) > 0) {
+			p = line;
+			while (n < max && test_parse_long(p, &pid, &p))
+				out[n++] = (pid_t)pid;
+		}
+		free(line);
 		fclose(f);
 	}
 	closedir(d);
@@ -1057,6 +1071,23 @@ test_read_line(int fd)
 	return line;
 }
 
+int
+test_parse_report(const char *line, const char *word, long *nums, int max)
+{
+	size_t len = strlen(word);
+	const char *p;
+	int n = 0;
+
+	if (strncmp(line, word, len) != 0)
+		return -1;
+	p = line + len;
+	if (*p && *p != ' ' && *p != '\n')
+		return -1;
+	while (n < max && *p == ' ' && test_parse_long(p, &nums[n], &p))
+		n++;
+	return n;
+}
+
 char
 test_proc_state(pid_t tid)
 {
@@ -1181,7 +1212,7 @@ test_tracer_pid(pid_t tid)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+		if (test_parse_field(line, "TracerPid:", &tracer))
 			break;
 	fclose(f);
 	return tracer;
@@ -1263,9 +1294,12 @@ test_thread_states(pid_t pid, char *out, size_t size)
 	d = opendir(path);
 	if (d) {
 		while ((de = readdir(d)) && n + 1 < size) {
-			if (de->d_name[0] == '.')
+			long tid;
+
+			/* Also skips "." and "..". */
+			if (!test_parse_long(de->d_name, &tid, NULL))
 				continue;
-			out[n++] = test_proc_state((pid_t)atoi(de->d_name));
+			out[n++] = test_proc_state((pid_t)tid);
 		}
 		closedir(d);
 	}

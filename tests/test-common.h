@@ -25,6 +25,8 @@
 
 #include <utrace/utrace.h>
 
+#include "helpers/parse.h"
+
 #if defined(__x86_64__)
 #define TEST_AUDIT_ARCH 0xc000003eu /* AUDIT_ARCH_X86_64 */
 #elif defined(__aarch64__)
@@ -141,8 +143,8 @@ bool test_log_wait_pred(struct test_log *log, bool (*pred)(void *), void *arg);
  * fixture buffer that fits a Check message. */
 const char *test_log_dump(struct test_log *log);
 const char *test_log_dump_range(struct test_log *log, size_t from, size_t to);
-/* One entry as text, into @buf. */
-const char *test_ev_str(const struct test_ev *ev, char *buf, size_t size);
+/* One entry as text, into @out. */
+const char *test_ev_str(const struct test_ev *ev, char *out, size_t size);
 
 /* ---- the recording engine ------------------------------------------- */
 
@@ -248,6 +250,12 @@ void test_close(int fd);
 const char *test_read_all(int fd);
 /* Read one line (bounded wait), without the newline, into a fixture buffer. */
 const char *test_read_line(int fd);
+/*
+ * The numbers of the tracee report "@word N..." that starts @line (more
+ * lines may follow it), at most @max of them, into @nums.  Returns how
+ * many, or -1 if @line does not start with a @word report.
+ */
+int test_parse_report(const char *line, const char *word, long *nums, int max);
 
 /* The state letter of /proc/<tid>/stat, or '?' */
 char test_proc_state(pid_t tid);

@@ -118,31 +118,33 @@ START_TEST(order_three_engines)
 		ORDER_ASSERT(i + 6 <= n, i, "#%zu: truncated pass\n%s", i);
 		order = kind == EV_SYSCALL_ENTRY ? reverse : forward;
 		for (k = 0; k < 3; k++) {
-			const struct test_ev *qq = &log->ev[i + 2 * k];
-			const struct test_ev *ee = &log->ev[i + 2 * k + 1];
+			/* order[k]'s quiesce, then its callback. */
+			size_t at = i + 2 * (size_t)k;
+			const struct test_ev *qq = &log->ev[at];
+			const struct test_ev *ee = &log->ev[at + 1];
 
 			ORDER_ASSERT(qq->kind == EV_QUIESCE &&
 			                     qq->engine == order[k] &&
 			                     qq->event == q->event &&
 			                     qq->action == UTRACE_RESUME &&
 			                     qq->tid == pid,
-			             i + 2 * k,
+			             at,
 			             "#%zu: expected E%d quiesce(%#llx) with "
 			             "action RESUME\n%s",
-			             i + 2 * k, order[k],
+			             at, order[k],
 			             (unsigned long long)q->event);
 			ORDER_ASSERT(ee->kind == kind &&
 			                     ee->engine == order[k] &&
 			                     ee->tid == pid,
-			             i + 2 * k + 1,
+			             at + 1,
 			             "#%zu: expected the E%d callback of the "
 			             "event after its quiesce\n%s",
-			             i + 2 * k + 1, order[k]);
+			             at + 1, order[k]);
 			if (kind != EV_DEATH)
 				ORDER_ASSERT(ee->action == UTRACE_RESUME,
-				             i + 2 * k + 1,
+				             at + 1,
 				             "#%zu: action must be RESUME\n%s",
-				             i + 2 * k + 1);
+				             at + 1);
 			if (kind == EV_SYSCALL_ENTRY ||
 			    kind == EV_SYSCALL_EXIT) {
 				const struct test_ev *f = &log->ev[i + 1];
@@ -152,19 +154,18 @@ START_TEST(order_three_engines)
 				                     !memcmp(ee->args, f->args,
 				                             sizeof(f->args)) &&
 				                     ee->rval == f->rval,
-				             i + 2 * k + 1,
+				             at + 1,
 				             "#%zu: engines of one pass see "
 				             "different syscall data\n%s",
-				             i + 2 * k + 1);
+				             at + 1);
 			}
 			if (kind == EV_EXIT || kind == EV_DEATH)
-				ORDER_ASSERT(ee->status == 0x300, i + 2 * k + 1,
+				ORDER_ASSERT(ee->status == 0x300, at + 1,
 				             "#%zu: status must be 0x300\n%s",
-				             i + 2 * k + 1);
+				             at + 1);
 			if (kind == EV_DEATH)
-				ORDER_ASSERT(ee->group_dead, i + 2 * k + 1,
-				             "#%zu: group_dead\n%s",
-				             i + 2 * k + 1);
+				ORDER_ASSERT(ee->group_dead, at + 1,
+				             "#%zu: group_dead\n%s", at + 1);
 		}
 
 		q = &log->ev[i + 1];

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +23,15 @@
 
 #include "test-common.h"
 
-#define POISON_TASK ((struct utrace_task *)(uintptr_t)0x5a5a5a5a)
-#define POISON_ENGINE ((struct utrace_engine *)(uintptr_t)0x5a5a5a5a)
-#define POISON_CTX ((struct utrace *)(uintptr_t)0x5a5a5a5a)
+/*
+ * Stored into output parameters before a call that must fail, which leaves
+ * them as they were: the address of an object of the test, never a handle
+ * of the library (only compared, never dereferenced).
+ */
+static max_align_t poison;
+#define POISON_TASK ((struct utrace_task *)&poison)
+#define POISON_ENGINE ((struct utrace_engine *)&poison)
+#define POISON_CTX ((struct utrace *)&poison)
 
 static void
 assert_no_child(const char *after)

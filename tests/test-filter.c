@@ -60,8 +60,13 @@ spawn_loop(struct utrace *u, int rep_w, bool seccomp, bool fork_child)
 static void
 parse_loop(const char *line, long *nvcsw, int *r, int *err)
 {
-	ck_assert_msg(sscanf(line, "loop %ld %d %d", nvcsw, r, err) == 3,
+	long v[3];
+
+	ck_assert_msg(test_parse_report(line, "loop", v, 3) == 3,
 	              "tracee said '%s'", line);
+	*nvcsw = v[0];
+	*r = (int)v[1];
+	*err = (int)v[2];
 }
 
 static uint32_t

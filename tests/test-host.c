@@ -346,15 +346,13 @@ list_fds(int *out, size_t max)
 	d = opendir("/proc/self/fd");
 	ck_assert(d != NULL);
 	while ((de = readdir(d))) {
-		int fd;
+		long fd;
 
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		if (fd == dirfd(d))
+		/* Also skips "." and "..". */
+		if (!test_parse_long(de->d_name, &fd, NULL) || fd == dirfd(d))
 			continue;
 		ck_assert(n < max);
-		out[n++] = fd;
+		out[n++] = (int)fd;
 	}
 	closedir(d);
 	return n;
@@ -497,10 +495,6 @@ START_TEST(free_detaches_on_request)
 	struct utrace_task *task = NULL;
 	struct utrace *u;
 	char *argv[6];
-	char path[64];
-	char line[256];
-	FILE *f;
-	long tracer = -1;
 	pid_t pid;
 	int rep[2];
 	int data[2];
@@ -529,14 +523,8 @@ START_TEST(free_detaches_on_request)
 	utrace_engine_put(e1);
 	ck_assert_int_eq(test_releases(t1), 1);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "the tracee is gone: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
-			break;
-	fclose(f);
-	ck_assert_int_eq(tracer, 0);
+	/* Untraced, and still there (-1 if it were gone). */
+	ck_assert_int_eq(test_tracer_pid(pid), 0);
 
 	/* It is still running, and now our child: finish and reap it. */
 	ck_assert_int_eq(write(data[1], "x", 1), 1);

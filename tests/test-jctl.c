@@ -244,9 +244,9 @@ START_TEST(stop_continue_cycles)
 	ck_assert_int_eq(test_log_count(log, 1, EV_SIGNAL, SIGSTOP), CYCLES);
 	ck_assert_int_eq(test_log_count(log, 1, EV_SIGNAL, SIGCONT), CYCLES);
 	ck_assert_int_eq(test_log_count(log, 1, EV_JCTL, CLD_STOPPED),
-	                 2 * CYCLES);
+	                 2 * (intmax_t)CYCLES);
 	ck_assert_int_eq(test_log_count(log, 1, EV_JCTL, CLD_CONTINUED),
-	                 2 * CYCLES);
+	                 2 * (intmax_t)CYCLES);
 }
 END_TEST
 

@@ -95,21 +95,13 @@ victim_reap(struct victim *v)
 	return status;
 }
 
+/* TracerPid of @pid, which must still be there. */
 static long
 tracer_of(pid_t pid)
 {
-	char path[64];
-	char line[256];
-	long tracer = -1;
-	FILE *f;
+	long tracer = test_tracer_pid(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
-			break;
-	fclose(f);
+	ck_assert_msg(tracer >= 0, "pid %d is gone", (int)pid);
 	return tracer;
 }
 

@@ -344,8 +344,8 @@ static long
 handle_index(struct utrace_task *const *sorted, size_t n,
              struct utrace_task *task)
 {
-	struct utrace_task *const *p =
-		bsearch(&task, sorted, n, sizeof(*sorted), cmp_ptr);
+	struct utrace_task *const *p = bsearch(
+		&task, sorted, n, sizeof(struct utrace_task *), cmp_ptr);
 
 	return p ? (long)(p - sorted) : -1;
 }
@@ -369,13 +369,13 @@ rec_check(struct recorder *r, const char *ctx, bool complete)
 	size_t i;
 
 	ck_assert_msg(!r->overflow, "%s: record overflow", ctx);
-	sorted = calloc(n_handles, sizeof(*sorted));
+	sorted = calloc(n_handles, sizeof(struct utrace_task *));
 	hstate = calloc(n_handles, 1);
 	tstate = calloc(PID_SLOTS, 1);
 	ck_assert(sorted && hstate && tstate);
-	memcpy(sorted, r->tasks, r->n_tasks * sizeof(*sorted));
+	memcpy(sorted, r->tasks, r->n_tasks * sizeof(struct utrace_task *));
 	sorted[r->n_tasks] = r->root;
-	qsort(sorted, n_handles, sizeof(*sorted), cmp_ptr);
+	qsort(sorted, n_handles, sizeof(struct utrace_task *), cmp_ptr);
 	for (i = 1; i < n_handles; i++)
 		ck_assert_msg(sorted[i] != sorted[i - 1],
 		              "%s: a handle announced twice", ctx);
@@ -630,15 +630,14 @@ START_TEST(thousands)
 	/* What the tracee made, by its own account. */
 	report = test_read_all(rep[0]);
 	for (p = report; *p; p = strchr(p, '\n') + 1) {
-		char kind;
-		int id;
+		long id;
 
-		if (sscanf(p, "%c %d", &kind, &id) == 2 && kind == 't') {
+		if (test_parse_report(p, "t", &id, 1) == 1) {
 			ck_assert(nt < N_THREADS);
-			said_t[nt++] = id;
-		} else if (sscanf(p, "%c %d", &kind, &id) == 2 && kind == 'f') {
+			said_t[nt++] = (pid_t)id;
+		} else if (test_parse_report(p, "f", &id, 1) == 1) {
 			ck_assert(nf < N_FORKS);
-			said_f[nf++] = id;
+			said_f[nf++] = (pid_t)id;
 		} else {
 			ck_assert_msg(strncmp(p, "stress ", 7) == 0, "%.40s",
 			              p);

@@ -107,13 +107,12 @@ record_clone(struct test_engine *te, struct utrace_engine *engine,
 static void
 parse_report(const char *line, const char *word, long *a, long *b)
 {
-	char w[32];
-	int n;
+	long v[2] = { LONG_MIN, LONG_MIN };
 
-	*a = *b = LONG_MIN;
-	n = sscanf(line, "%31s %ld %ld", w, a, b);
-	ck_assert_msg(n >= 2 && strcmp(w, word) == 0,
+	ck_assert_msg(test_parse_report(line, word, v, 2) >= 1,
 	              "expected a \"%s\" report, got \"%s\"", word, line);
+	*a = v[0];
+	*b = v[1];
 }
 
 /* Every task reported dead by @engine exactly once, each after its last

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * A user of libutrace built with nothing but `pkg-config --cflags --libs
- * utrace`.  Prints the name of syscall NR of audit arch ARCH.
+ * utrace`.  Prints the name of syscall NR of audit arch ARCH.  Asks for
+ * POSIX as the header says (for siginfo_t), so that it builds whatever the
+ * compiler's default standard, strict ISO C included.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <utrace/utrace-version.h>

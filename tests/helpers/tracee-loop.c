@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parse.h"
+
 static long
 nvcsw(void)
 {
@@ -28,7 +30,7 @@ nvcsw(void)
 int
 main(int argc, char **argv)
 {
-	int fd;
+	long fd;
 	long n;
 	long before;
 	long after;
@@ -37,10 +39,9 @@ main(int argc, char **argv)
 	char line[128];
 	int len;
 
-	if (argc < 4)
+	if (argc < 4 || !test_parse_long(argv[1], &fd, NULL) ||
+	    !test_parse_long(argv[2], &n, NULL))
 		return 2;
-	fd = atoi(argv[1]);
-	n = atol(argv[2]);
 	if (argc > 4) {
 		pid_t pid = fork();
 		int status;
@@ -61,7 +62,7 @@ main(int argc, char **argv)
 	e = r < 0 ? errno : 0;
 	len = snprintf(line, sizeof(line), "loop %ld %d %d\n", after - before,
 	               r < 0 ? -1 : 0, e);
-	if (write(fd, line, (size_t)len) != len)
+	if (write((int)fd, line, (size_t)len) != len)
 		return 4;
 	return 0;
 }

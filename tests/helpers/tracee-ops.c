@@ -94,6 +94,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parse.h"
+
 /* Above any pid (PID_MAX_LIMIT is 1 << 22): getpgid() fails with ESRCH. */
 #define TRACEE_MARKER 0x40000000L
 #define STACK_SIZE ((size_t)256 * 1024)
@@ -152,16 +154,13 @@ report(const char *fmt, ...)
 static int
 parse_sig(const char *s, const char *op)
 {
-	char *end;
 	long v;
 	size_t i;
 
 	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
 		if (strcmp(s, signames[i].name) == 0)
 			return signames[i].sig;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v <= 0 || v >= NSIG)
+	if (!test_parse_long(s, &v, NULL) || v <= 0 || v >= NSIG)
 		usage(op);
 	return (int)v;
 }
@@ -169,12 +168,10 @@ parse_sig(const char *s, const char *op)
 static long
 parse_num(const char *s, const char *op)
 {
-	char *end;
+	const char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || (*end && *end != ':'))
+	if (!test_parse_long(s, &v, &end) || (*end && *end != ':'))
 		usage(op);
 	return v;
 }
@@ -240,16 +237,14 @@ do_fds(void)
 	dfd = dirfd(d);
 	len = (size_t)snprintf(line, sizeof(line), "fds");
 	while ((de = readdir(d))) {
-		int fd;
+		long fd;
 
-		if (de->d_name[0] == '.')
-			continue;
-		fd = atoi(de->d_name);
-		if (fd == dfd)
+		/* Also skips "." and "..". */
+		if (!test_parse_long(de->d_name, &fd, NULL) || fd == dfd)
 			continue;
 		if (len < sizeof(line) - 16)
 			len += (size_t)snprintf(line + len, sizeof(line) - len,
-			                        " %d", fd);
+			                        " %ld", fd);
 	}
 	closedir(d);
 	report("%s", line);
@@ -293,7 +288,7 @@ tracer_pid(void)
 	if (!f)
 		_exit(110);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %ld", &tracer) == 1)
+		if (test_parse_field(line, "TracerPid:", &tracer))
 			break;
 	fclose(f);
 	return tracer;
@@ -335,6 +330,8 @@ do_vfork(int code)
 	static const char msg[] = "vchild\n";
 	pid_t pid;
 
+	/* The operation under test is vfork(2) itself. */
+	/* NOLINTNEXTLINE(clang-analyzer-security.insecureAPI.vfork) */
 	pid = vfork();
 	if (pid < 0)
 		_exit(107);
@@ -364,11 +361,13 @@ free_stack(void *top)
 	(void)munmap((char *)top - STACK_SIZE, STACK_SIZE);
 }
 
+/* @arg points to the exit code: without CLONE_VM the child reads it in
+ * its copy of the parent's memory. */
 static int
 untraced_child(void *arg)
 {
 	report("untraced-child %ld", tracer_pid());
-	return (int)(long)arg;
+	return *(const int *)arg;
 }
 
 static void
@@ -378,8 +377,7 @@ do_untraced(int code)
 	pid_t pid;
 	int status;
 
-	pid = clone(untraced_child, stack, CLONE_UNTRACED | SIGCHLD,
-	            (void *)(long)code);
+	pid = clone(untraced_child, stack, CLONE_UNTRACED | SIGCHLD, &code);
 	if (pid < 0)
 		_exit(107);
 	status = wait_child(pid, 0);
@@ -417,8 +415,12 @@ block_thread(void *arg)
 	return NULL;
 }
 
-/* Runs ops[0..n) in a new task of @kind, as the block syntax says. */
+/*
+ * Runs ops[0..n) in a new task of @kind, as the block syntax says.  Blocks
+ * nest, so this and run_ops() recurse, as deep as the command line nests.
+ */
 static void
+/* NOLINTNEXTLINE(misc-no-recursion) */
 run_block(const char *kind, char **ops, int n)
 {
 	struct block *b;
@@ -787,6 +789,7 @@ block_end(char **ops, int n)
 }
 
 static void
+/* NOLINTNEXTLINE(misc-no-recursion): see run_block() */
 run_ops(char **ops, int n)
 {
 	int i;
