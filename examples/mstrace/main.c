@@ -511,9 +511,9 @@ engines_new(struct engines *e, const struct options *o, FILE *out)
 	 * and may show several processes. */
 	size_t roots = o->n_pids + (o->command ? 1 : 0);
 	bool always_pid = o->output && (o->follow || roots > 1);
-	/* "Process N attached" is said of processes attached to, not of
-	 * the program run, unless the trace has the terminal. */
-	bool quiet = o->quiet || (o->output && !o->n_pids);
+	/* strace says nothing of attaching when the trace has a file of
+	 * its own and it runs a program. */
+	bool quiet = o->quiet || (o->output && o->command);
 	size_t i;
 
 	output_init(&e->out, out, o->time, always_pid);

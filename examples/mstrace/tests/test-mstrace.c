@@ -1555,14 +1555,15 @@ struct attached {
 };
 
 /*
- * mt-family OPS... "wait", attached to by @tool with @opts and "-p PID".
+ * mt-family OPS... "wait", attached to by @tool with @opts and "-p PID",
+ * and running @command (NULL: none; else the trace goes to stderr).
  * The tool's "attached" message (once every thread is seized) says when
  * to go on: then the tool gets @signo (0: none, it ends with the
  * program), the program is let go, and both are reaped.
  */
 static void
 run_attached(const char *tool, const char *const *opts, const char *const *ops,
-             int signo, struct attached *a)
+             const char *const *command, int signo, struct attached *a)
 {
 	char *argv[MAX_ARGS];
 	char buf[8192];
@@ -1595,12 +1596,19 @@ run_attached(const char *tool, const char *const *opts, const char *const *ops,
 	(void)snprintf(pid_text, sizeof(pid_text), "%d", (int)a->pid);
 	n = 0;
 	argv[n++] = (char *)tool;
-	argv[n++] = (char *)"-o";
-	argv[n++] = trace;
+	/* With a trace file and a program, "attached" is not said. */
+	if (!command) {
+		argv[n++] = (char *)"-o";
+		argv[n++] = trace;
+	}
 	for (; *opts; opts++)
 		argv[n++] = (char *)*opts;
 	argv[n++] = (char *)"-p";
 	argv[n++] = pid_text;
+	for (; command && *command; command++)
+		argv[n++] = strcmp(*command, "@FAMILY") == 0
+		                    ? (char *)family_path
+		                    : (char *)*command;
 	argv[n] = NULL;
 	tool_pid = start(argv, (int[]){ -1, -1, err[1] }, NULL);
 	close(err[1]);
@@ -1669,16 +1677,16 @@ enum trace_kind {
 };
 
 static void
-compare_attached(const char *const *opts, const char *const *ops, int signo,
-                 enum trace_kind kind)
+compare_attached(const char *const *opts, const char *const *ops,
+                 const char *const *command, int signo, enum trace_kind kind)
 {
 	struct attached s;
 	struct attached m;
 	char *es;
 	char *em;
 
-	run_attached(strace_path, opts, ops, signo, &s);
-	run_attached(mstrace_path, opts, ops, signo, &m);
+	run_attached(strace_path, opts, ops, command, signo, &s);
+	run_attached(mstrace_path, opts, ops, command, signo, &m);
 	es = normalise_messages(&s, s.tool.err);
 	em = normalise_messages(&m, m.tool.err);
 	assert_same_text("messages", es, em);
@@ -1724,28 +1732,29 @@ START_TEST(test_attach)
 	/* One line a task: the trace is "PID  call" throughout. */
 	struct attached m;
 
-	compare_attached(ARGS("-f"), ARGS("fail"), 0, TRACE_TASKS);
-	compare_attached(ARGS("-f"), ARGS("park:2"), 0, TRACE_NONE);
+	compare_attached(ARGS("-f"), ARGS("fail"), NULL, 0, TRACE_TASKS);
+	compare_attached(ARGS("-f"), ARGS("park:2"), NULL, 0, TRACE_NONE);
 	/* Every thread is traced. */
-	run_attached(mstrace_path, ARGS("-f"), ARGS("park:2"), 0, &m);
+	run_attached(mstrace_path, ARGS("-f"), ARGS("park:2"), NULL, 0, &m);
 	ck_assert_msg(m.tool.trace[0] != '\0', "no trace");
 	ck_assert_msg(count_lines(m.tool.trace, "+++ exited with 0 +++") == 3,
 	              "%s", m.tool.trace);
 	attached_free(&m);
-	compare_attached(ARGS("-e", "trace=!pread64"), ARGS("fail"), 0,
+	compare_attached(ARGS("-e", "trace=!pread64"), ARGS("fail"), NULL, 0,
 	                 TRACE_LINES);
 }
 END_TEST
 
 START_TEST(test_attach_no_follow)
 {
+	struct attached s;
 	struct attached m;
 
 	/* Only the thread named, as strace. */
 	compare_attached(ARGS("-e", "trace=read,getppid,openat"),
-	                 ARGS("park:2"), 0, false);
+	                 ARGS("park:2"), NULL, 0, TRACE_LINES);
 	run_attached(mstrace_path, ARGS("-e", "trace=read,getppid,openat"),
-	             ARGS("park:2"), 0, &m);
+	             ARGS("park:2"), NULL, 0, &m);
 	ck_assert_msg(!strncmp(m.tool.trace,
 	                       "read(0, \"x\", 1)                         = 1\n"
 	                       "getppid()                               = ",
@@ -1757,6 +1766,25 @@ START_TEST(test_attach_no_follow)
 	ck_assert_ptr_null(strstr(m.tool.trace, "read(4"));
 	ck_assert_ptr_nonnull(strstr(m.tool.trace, "+++ exited with 0 +++\n"));
 	attached_free(&m);
+	/* A process and a program: mstrace waits for both and leaves
+	 * with the program's status. */
+	run_attached(strace_path, ARGS("-e", "trace=getppid,exit_group"),
+	             ARGS("fail"), ARGS("@FAMILY", "fork:1", "exit:3"), 0, &s);
+	run_attached(mstrace_path, ARGS("-e", "trace=getppid,exit_group"),
+	             ARGS("fail"), ARGS("@FAMILY", "fork:1", "exit:3"), 0, &m);
+	ck_assert_int_eq(s.tool.status, m.tool.status);
+	ck_assert(WIFEXITED(m.tool.status));
+	ck_assert_int_eq(WEXITSTATUS(m.tool.status), 3);
+	ck_assert_int_eq(m.tracee_status, 0);
+	/* Both traced (with "[pid N] " while both live). */
+	ck_assert_msg(strstr(m.tool.err, "exit_group(3)") &&
+	                      strstr(m.tool.err, "getppid()") &&
+	                      strstr(m.tool.err, "+++ exited with 3 +++"),
+	              "%s", m.tool.err);
+	ck_assert_int_eq(count_lines(s.tool.err, "exited with"),
+	                 count_lines(m.tool.err, "exited with"));
+	attached_free(&s);
+	attached_free(&m);
 }
 END_TEST
 
@@ -1767,10 +1795,11 @@ START_TEST(test_attach_detach)
 
 	/* Whether the read() restarted after the attach was reported yet
 	 * when the signal came is a matter of timing: no traces. */
-	compare_attached(ARGS("-e", "trace=read"), ARGS("fail"), SIGINT,
+	compare_attached(ARGS("-e", "trace=read"), ARGS("fail"), NULL, SIGINT,
 	                 TRACE_NONE);
-	compare_attached(ARGS("-f"), ARGS("park:2"), SIGTERM, TRACE_NONE);
-	run_attached(mstrace_path, ARGS("-f"), ARGS("park:1"), SIGINT, &m);
+	compare_attached(ARGS("-f"), ARGS("park:2"), NULL, SIGTERM, TRACE_NONE);
+	run_attached(mstrace_path, ARGS("-f"), ARGS("park:1"), NULL, SIGINT,
+	             &m);
 	/* Whether a call was open (" <detached ...>") is timing. */
 	ck_assert_ptr_nonnull(strstr(m.tool.err, " detached\n"));
 	ck_assert(WIFSIGNALED(m.tool.status));
