@@ -162,13 +162,16 @@ main(int argc, char **argv)
 	s.tids = calloc(t, sizeof(*s.tids));
 	if (!threads || !workers || !s.tids) {
 		fprintf(stderr, "bench-scale: out of memory\n");
+		free(s.tids);
+		free(workers);
+		free(threads);
 		return 1;
 	}
 	atomic_store(&s.running, others);
 	/* Small stacks: a thousand threads of 8 MiB each are a lot of
 	 * address space for nothing. */
 	(void)pthread_attr_init(&attr);
-	(void)pthread_attr_setstacksize(&attr, 64 * 1024);
+	(void)pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	for (unsigned long i = 0; i < others; i++) {
 		workers[i].s = &s;
 		workers[i].index = i;

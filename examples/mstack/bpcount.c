@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -141,24 +142,55 @@ struct mapping {
 	char path[512];
 };
 
+/* The number in @base at *@s, and *@s moved past it; false if none. */
+static bool
+parse_ull(const char **s, int base, unsigned long long *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(*s, &end, base);
+	if (errno || end == *s)
+		return false;
+	*ret = v;
+	*s = end;
+	return true;
+}
+
+/* @s past the blank-separated field it starts with (blanks first). */
+static const char *
+skip_field(const char *s)
+{
+	s += strspn(s, " \t");
+	return s + strcspn(s, " \t\n");
+}
+
 static bool
 parse_mapping(const char *line, struct mapping *m)
 {
 	unsigned long long start;
 	unsigned long long end;
 	unsigned long long off;
-	int n = 0;
+	const char *p = line;
 
 	/* start-end perms offset dev inode path */
-	if (sscanf(line, "%llx-%llx %*s %llx %*s %llu %n", &start, &end, &off,
-	           &m->ino, &n) != 4 ||
-	    m->ino == 0 || line[n] != '/')
+	if (!parse_ull(&p, 16, &start) || *p++ != '-' ||
+	    !parse_ull(&p, 16, &end))
+		return false;
+	p = skip_field(p);
+	if (!parse_ull(&p, 16, &off))
+		return false;
+	p = skip_field(p);
+	if (!parse_ull(&p, 10, &m->ino))
+		return false;
+	p += strspn(p, " \t");
+	if (m->ino == 0 || *p != '/')
 		return false;
 	m->start = start;
 	m->end = end;
 	m->off = off;
-	snprintf(m->path, sizeof(m->path), "%.*s", (int)strcspn(line + n, "\n"),
-	         line + n);
+	snprintf(m->path, sizeof(m->path), "%.*s", (int)strcspn(p, "\n"), p);
 	return true;
 }
 
@@ -201,7 +233,7 @@ resolve(pid_t pid, const char *name, uint64_t *ret_addr)
 	size_t n_seen = 0;
 	struct mapping m;
 	struct stat st;
-	uint64_t off;
+	uint64_t off = 0;
 	FILE *maps;
 	int r;
 
@@ -460,7 +492,7 @@ run_spawned(struct utrace *u, char **argv, const char *symbol, bool print,
 {
 	struct utrace_engine *e = NULL;
 	struct utrace_task *task = NULL;
-	uint64_t addr;
+	uint64_t addr = 0;
 	int status = 0;
 	int r;
 
@@ -517,6 +549,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	pid_t pid = 0;
 	char *end;
+	long v;
 	int opt;
 	int ret;
 	int r;
@@ -524,11 +557,14 @@ main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "+hp:q")) != -1) {
 		switch (opt) {
 		case 'p':
-			pid = (pid_t)strtol(optarg, &end, 10);
-			if (*end || pid <= 0) {
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v <= 0 ||
+			    v > INT_MAX) {
 				fprintf(stderr, "bpcount: bad -p %s\n", optarg);
 				return 2;
 			}
+			pid = (pid_t)v;
 			break;
 		case 'q':
 			print = false;

@@ -2,10 +2,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <utrace/utrace.h>
@@ -97,6 +99,44 @@ uint64_t
 dbg_field_hex(const char *s, int i)
 {
 	return strtoull(field(s, i), NULL, 16);
+}
+
+int
+dbg_run(char *const argv[], enum dbg_run_err err, const char **ret_out)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int status;
+	int p[2];
+	int r;
+
+	/* Both ends close on exec; the dup2() of the write end does not. */
+	test_pipe(p, -1);
+	ck_assert_int_eq(posix_spawn_file_actions_init(&fa), 0);
+	ck_assert_int_eq(posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	                                                  O_RDONLY, 0),
+	                 0);
+	ck_assert_int_eq(posix_spawn_file_actions_adddup2(&fa, p[1], 1), 0);
+	if (err == DBG_RUN_ERR_OUT)
+		ck_assert_int_eq(posix_spawn_file_actions_adddup2(&fa, p[1], 2),
+		                 0);
+	else if (err == DBG_RUN_ERR_NULL)
+		ck_assert_int_eq(posix_spawn_file_actions_addopen(
+					 &fa, 2, "/dev/null", O_WRONLY, 0),
+		                 0);
+	r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	(void)posix_spawn_file_actions_destroy(&fa);
+	test_close(p[1]);
+	if (r) {
+		test_close(p[0]);
+		*ret_out = "";
+		return -r;
+	}
+	/* Copied: the next read reuses the buffer. */
+	*ret_out = test_fmt("%s", test_read_all(p[0]));
+	while (waitpid(pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	return status;
 }
 
 void

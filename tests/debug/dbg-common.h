@@ -42,6 +42,22 @@ const char *dbg_line(int fd, const char *prefix);
 uint64_t dbg_field(const char *s, int i);
 uint64_t dbg_field_hex(const char *s, int i);
 
+/* Where dbg_run() sends the program's standard error. */
+enum dbg_run_err {
+	DBG_RUN_ERR_KEEP = 0, /* the test's */
+	DBG_RUN_ERR_OUT = 1,  /* with the output */
+	DBG_RUN_ERR_NULL = 2, /* /dev/null */
+};
+
+/*
+ * Run @argv (@argv[0] searched in PATH as by execvp()), untraced and
+ * without a shell, standard input /dev/null; its output is read to EOF
+ * (bounded wait, as by test_read_all()) into *@ret_out (a fixture string).
+ * Returns its wait status, or -errno if it could not be started
+ * (*@ret_out is "" then).
+ */
+int dbg_run(char *const argv[], enum dbg_run_err err, const char **ret_out);
+
 /* Bytes of @pid's memory read through /proc/<pid>/mem, not the library;
  * asserts all could be read. */
 void dbg_raw_read(pid_t pid, uint64_t addr, void *buf, size_t len);

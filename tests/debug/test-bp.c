@@ -44,16 +44,20 @@ read_target(int fd, struct target *t)
 {
 	const char *line = dbg_line(fd, "addr");
 	const char *hex;
-	int i;
+	size_t i;
 
 	t->addr = dbg_field(line, 0);
 	hex = strchr(line, ' ');
 	ck_assert(hex != NULL);
 	hex++;
+	ck_assert_msg(strlen(hex) >= 32, "addr %s", line);
 	for (i = 0; i < 16; i++) {
-		unsigned int b;
+		char byte[3] = { hex[2 * i], hex[2 * i + 1], '\0' };
+		char *end;
+		unsigned long b;
 
-		ck_assert(sscanf(hex + 2 * i, "%2x", &b) == 1);
+		b = strtoul(byte, &end, 16);
+		ck_assert_msg(end == byte + 2, "byte %zu of '%s'", i, hex);
 		t->bytes[i] = (unsigned char)b;
 	}
 	ck_assert_uint_ne(t->bytes[0], 0xcc);

@@ -52,21 +52,17 @@ reap(pid_t pid)
 	return status;
 }
 
-/* Output of a shell command (bounded by the fixture's buffer). */
+/* Output of @argv (and its standard error if @err), and its status. */
 static const char *
-run(const char *cmd, int *ret_status)
+run(char *const argv[], bool err, int *ret_status)
 {
-	static char buf[65536];
-	size_t len = 0;
-	size_t n;
-	FILE *f = popen(cmd, "r");
+	const char *out;
 
-	ck_assert_msg(f != NULL, "popen: %s", strerror(errno));
-	while ((n = fread(buf + len, 1, sizeof(buf) - 1 - len, f)) > 0)
-		len += n;
-	buf[len] = '\0';
-	*ret_status = pclose(f);
-	return test_fmt("%s", buf);
+	*ret_status =
+		dbg_run(argv, err ? DBG_RUN_ERR_OUT : DBG_RUN_ERR_KEEP, &out);
+	ck_assert_msg(*ret_status >= 0, "%s: %s", argv[0],
+	              strerror(-*ret_status));
+	return out;
 }
 
 static int
@@ -109,6 +105,7 @@ START_TEST(mstack_prints_every_thread)
 {
 	const char *out;
 	char *argv[8];
+	char *run_argv[4];
 	int rep[2];
 	int hang[2];
 	int status;
@@ -129,7 +126,11 @@ START_TEST(mstack_prints_every_thread)
 	dbg_line(rep[0], "bg");
 	dbg_line(rep[0], "ready");
 
-	out = run(test_fmt("%s -p %d", example("mstack"), (int)pid), &status);
+	run_argv[0] = (char *)example("mstack");
+	run_argv[1] = (char *)"-p";
+	run_argv[2] = (char *)test_fmt("%d", (int)pid);
+	run_argv[3] = NULL;
+	out = run(run_argv, false, &status);
 	ck_assert_msg(status == 0, "mstack: status %#x\n%s", status, out);
 	ck_assert_msg(strncmp(out,
 	                      test_fmt("PID %d\nTID %d:\n", (int)pid, (int)pid),
@@ -154,12 +155,30 @@ END_TEST
 
 START_TEST(bpcount_spawned)
 {
+	char *argv[] = { (char *)example("bpcount"),
+		         (char *)"target",
+		         (char *)"--",
+		         (char *)test_fmt("%s", test_helper("tracee-dbg")),
+		         (char *)"-r",
+		         (char *)"1",
+		         (char *)"calls:3:100",
+		         NULL };
+	char *lib_argv[] = { argv[0],
+		             (char *)"-q",
+		             (char *)"getppid",
+		             (char *)"--",
+		             argv[3],
+		             (char *)"-r",
+		             (char *)"1",
+		             (char *)"libcalls:70",
+		             (char *)"calls:2:10",
+		             NULL };
+	char *bad_argv[] = { argv[0], (char *)"nosuchfunction", (char *)"--",
+		             argv[3], NULL };
 	const char *out;
 	int status;
 
-	out = run(test_fmt("%s target -- %s -r 1 calls:3:100 2>&1",
-	                   example("bpcount"), test_helper("tracee-dbg")),
-	          &status);
+	out = run(argv, true, &status);
 	ck_assert_msg(status == 0, "bpcount: status %#x\n%s", status, out);
 	/* The program's own count, the syscall printer's lines (its report
 	 * is a 10-byte write), and the breakpoint's count. */
@@ -168,16 +187,11 @@ START_TEST(bpcount_spawned)
 	ck_assert_msg(strstr(out, "] execve() = 0\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "target: 300 calls\n") != NULL, "%s", out);
 	/* A function of a shared library, found once it is loaded. */
-	out = run(test_fmt("%s -q getppid -- %s -r 1 libcalls:70 calls:2:10 "
-	                   "2>&1",
-	                   example("bpcount"), test_helper("tracee-dbg")),
-	          &status);
+	out = run(lib_argv, true, &status);
 	ck_assert_msg(status == 0, "bpcount: status %#x\n%s", status, out);
 	ck_assert_msg(strstr(out, "libcalls 70\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "getppid: 70 calls\n") != NULL, "%s", out);
-	out = run(test_fmt("%s nosuchfunction -- %s 2>&1", example("bpcount"),
-	                   test_helper("tracee-dbg")),
-	          &status);
+	out = run(bad_argv, true, &status);
 	ck_assert_msg(WEXITSTATUS(status) == 1, "%s", out);
 }
 END_TEST

@@ -192,8 +192,8 @@ round_trip(struct utrace_task *task, int kind)
 		T.bad[kind]++;
 		return;
 	}
-	if (memcmp(&a, &b, sizeof(a)) || pc != a.rip || sp != a.rsp ||
-	    memcmp(&fa, &fb, sizeof(fa)))
+	if (memcmp(&a, &b, sizeof(a)) != 0 || pc != a.rip || sp != a.rsp ||
+	    memcmp(&fa, &fb, sizeof(fa)) != 0)
 		T.bad[kind]++;
 	T.regs[kind] = a;
 	if (kind == K_EXEC) {

@@ -58,41 +58,65 @@ unwind_at_marker9(struct test_engine *te, struct utrace_engine *engine,
 static size_t
 gdb_bt(pid_t pid, char names[][64], uint64_t *pcs, size_t max)
 {
-	char cmd[256];
-	char line[1024];
+	char *argv[] = { (char *)"gdb",
+		         (char *)"-nx",
+		         (char *)"-batch",
+		         (char *)"-p",
+		         (char *)test_fmt("%d", (int)pid),
+		         (char *)"-ex",
+		         (char *)"set debuginfod enabled off",
+		         (char *)"-ex",
+		         (char *)"bt",
+		         NULL };
+	const char *out;
+	const char *line;
+	const char *next;
 	size_t n = 0;
-	FILE *f;
+	int r;
 
-	snprintf(cmd, sizeof(cmd),
-	         "gdb -nx -batch -p %d -ex 'set debuginfod enabled off' "
-	         "-ex bt </dev/null 2>/dev/null",
-	         (int)pid);
-	f = popen(cmd, "r");
-	ck_assert_msg(f != NULL, "popen gdb: %s", strerror(errno));
-	while (n < max && fgets(line, sizeof(line), f)) {
+	r = dbg_run(argv, DBG_RUN_ERR_NULL, &out);
+	ck_assert_msg(r >= 0, "gdb: %s", strerror(-r));
+	/* "#N  [0xPC in ]NAME (...": gdb may leave the pc out. */
+	for (line = out; n < max && *line; line = next) {
 		unsigned long long pc = 0;
 		const char *p;
-		int level;
-		int len = 0;
+		size_t len;
+		long level;
 
-		if (sscanf(line, "#%d %n", &level, &len) != 1 ||
-		    level != (int)n)
+		next = line + strcspn(line, "\n");
+		next += *next == '\n';
+		if (*line != '#' || !test_parse_long(line + 1, &level, &p) ||
+		    level != (long)n)
 			continue;
-		p = line + len;
-		if (sscanf(p, "0x%llx in %n", &pc, &len) == 1)
-			p += len;
-		if (sscanf(p, "%63[^ (]", names[n]) != 1)
+		p += strspn(p, " ");
+		if (strncmp(p, "0x", 2) == 0) {
+			char *end;
+
+			errno = 0;
+			pc = strtoull(p, &end, 16);
+			if (errno || strncmp(end, " in ", 4) != 0)
+				continue;
+			p = end + 4;
+		}
+		len = strcspn(p, " (\n");
+		if (len == 0)
 			continue;
+		if (len > 63)
+			len = 63;
+		memcpy(names[n], p, len);
+		names[n][len] = '\0';
 		pcs[n++] = pc;
 	}
-	pclose(f);
 	return n;
 }
 
 static bool
 have_gdb(void)
 {
-	return system("command -v gdb >/dev/null 2>&1") == 0;
+	char *argv[] = { (char *)"gdb", (char *)"--version", NULL };
+	const char *out;
+
+	return dbg_run(argv, DBG_RUN_ERR_NULL, &out) == 0;
 }
 
 START_TEST(unwind_matches_gdb)

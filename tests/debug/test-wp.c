@@ -96,7 +96,7 @@ START_TEST(wp_write_shared_and_errors)
 		utrace_wp_insert(NULL, te1->engine, global, 8, UTRACE_WP_WRITE),
 		-EINVAL);
 	/* Four debug registers. */
-	for (int i = 1; i <= 3; i++)
+	for (uint64_t i = 1; i <= 3; i++)
 		ck_assert_int_eq(utrace_wp_insert(task, te1->engine,
 		                                  global - 8 * i, 8,
 		                                  UTRACE_WP_RW),
@@ -114,7 +114,7 @@ START_TEST(wp_write_shared_and_errors)
 	ck_assert_int_eq(
 		utrace_wp_insert(task, te2->engine, global, 8, UTRACE_WP_WRITE),
 		0);
-	for (int i = 1; i <= 3; i++)
+	for (uint64_t i = 1; i <= 3; i++)
 		ck_assert_int_eq(utrace_wp_remove(task, te1->engine,
 		                                  global - 8 * i, 8,
 		                                  UTRACE_WP_RW),
