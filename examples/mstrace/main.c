@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * mstrace: a strace built from independent engines that share one task
- * through libutrace.  The printer prints each call, the counter counts
- * them, each fault injection rule is an engine of its own; none knows of
- * the others.  Nothing here calls ptrace: everything goes through the
- * library's public API.
+ * mstrace: a strace built from independent engines that share each task
+ * through libutrace.  The tracker keeps the list of tasks, the printer
+ * prints each call, the counter counts them, each fault injection rule is
+ * an engine of its own, the stack tracer prints stacks and the signal
+ * reporter signals; none knows of the others.  With -f they all follow
+ * new threads and children.  Nothing here calls ptrace: everything goes
+ * through the library's public API.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -206,10 +208,6 @@ parse_pid(struct options *o, const char *arg)
 	n = strtol(arg, &end, 10);
 	if (!*arg || *end || errno || n <= 0 || n > INT_MAX) {
 		msg("Invalid process id: '%s'", arg);
-		return -1;
-	}
-	if (n == getpid()) {
-		msg("I'm sorry, I can't let you do that, Dave.");
 		return -1;
 	}
 	if (o->n_pids == MAX_PIDS) {
@@ -697,9 +695,10 @@ seize(struct run *run, struct engines *e, const struct options *o, pid_t pid)
 
 	r = utrace_seize(run->u, pid, NULL, &tasks);
 	if (r < 0) {
-		/* The kernel's answer to strace's PTRACE_SEIZE. */
+		/* The kernel's answer to strace's PTRACE_SEIZE (which
+		 * refuses a tracer's own process and a traced one). */
 		msg("attach: ptrace(PTRACE_SEIZE, %d): %s", (int)pid,
-		    strerror(r == -EBUSY ? EPERM : -r));
+		    strerror(r == -EBUSY || r == -EINVAL ? EPERM : -r));
 		return 1;
 	}
 	for (i = 0; tasks[i]; i++) {
