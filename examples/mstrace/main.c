@@ -622,7 +622,8 @@ hold(struct run *run, struct utrace_task *task)
 {
 	struct utrace_task **v;
 
-	v = realloc(run->held, (run->n_held + 1) * sizeof(*v));
+	v = realloc(run->held,
+	            (run->n_held + 1) * sizeof(struct utrace_task *));
 	if (!v) {
 		utrace_task_put(task);
 		return -ENOMEM;

@@ -33,26 +33,45 @@ struct mapping {
 	char path[4096];
 };
 
+/* Parse "START-END PERMS OFFSET DEV INODE PATH" into @m; false if the
+ * line is not one. */
+static bool
+parse_mapping(const char *line, struct mapping *m)
+{
+	char *end;
+	size_t i;
+
+	m->start = strtoull(line, &end, 16);
+	if (*end != '-')
+		return false;
+	m->end = strtoull(end + 1, &end, 16);
+	if (*end != ' ')
+		return false;
+	end += strcspn(end + 1, " ") + 1; /* the permissions */
+	m->offset = strtoull(end, &end, 16);
+	if (*end != ' ')
+		return false;
+	/* The device and the inode, then spaces up to the path. */
+	for (i = 0; i < 2; i++) {
+		end += strspn(end, " ");
+		end += strcspn(end, " ");
+	}
+	end += strspn(end, " ");
+	(void)snprintf(m->path, sizeof(m->path), "%s", end);
+	m->path[strcspn(m->path, "\n")] = '\0';
+	return true;
+}
+
 /* The file mapping that holds @pc in @maps (an open /proc/PID/maps). */
 static bool
 find_mapping(FILE *maps, uint64_t pc, struct mapping *m)
 {
 	char line[4096 + 128];
-	int path_at;
 
 	rewind(maps);
 	while (fgets(line, sizeof(line), maps)) {
-		path_at = 0;
-		if (sscanf(line,
-		           "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*u %n",
-		           &m->start, &m->end, &m->offset, &path_at) < 3 ||
-		    !path_at)
-			continue;
-		if (pc < m->start || pc >= m->end)
-			continue;
-		(void)snprintf(m->path, sizeof(m->path), "%s", line + path_at);
-		m->path[strcspn(m->path, "\n")] = '\0';
-		return true;
+		if (parse_mapping(line, m) && pc >= m->start && pc < m->end)
+			return true;
 	}
 	return false;
 }

@@ -149,11 +149,11 @@ tracker_say_detached(const struct tracker *t)
 	if (t->quiet || !t->o->live)
 		return;
 	d.size = t->o->live;
-	d.v = calloc(d.size, sizeof(*d.v));
+	d.v = calloc(d.size, sizeof(const struct tracker_task *));
 	if (!d.v)
 		return;
 	taskmap_for_each(&t->tasks, collect, &d);
-	qsort(d.v, d.n, sizeof(*d.v), by_seq);
+	qsort(d.v, d.n, sizeof(const struct tracker_task *), by_seq);
 	for (i = 0; i < d.n; i++)
 		if (d.v[i]->seized)
 			msg("Process %d detached", (int)d.v[i]->tid);

@@ -29,7 +29,6 @@
  * Exit status 0 after the last operation, 100 on a usage error, 101 when
  * a setup call fails.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -43,6 +42,15 @@
 #include <unistd.h>
 
 static const char *self;
+
+/* The number in an operation's argument; 0 if there is none. */
+static int
+number(const char *s)
+{
+	long n = strtol(s, NULL, 10);
+
+	return (int)n;
+}
 
 static void
 fail(const char *what)
@@ -299,9 +307,9 @@ main(int argc, char **argv)
 		const char *op = argv[i];
 
 		if (strncmp(op, "threads:", 8) == 0) {
-			op_threads(atoi(op + 8));
+			op_threads(number(op + 8));
 		} else if (strncmp(op, "fork:", 5) == 0) {
-			in_child(getppid_and_exit, atoi(op + 5));
+			in_child(getppid_and_exit, number(op + 5));
 		} else if (strcmp(op, "killchild") == 0) {
 			op_killchild();
 		} else if (strcmp(op, "exec") == 0) {
@@ -313,11 +321,11 @@ main(int argc, char **argv)
 		} else if (strcmp(op, "wait") == 0) {
 			op_wait();
 		} else if (strncmp(op, "park:", 5) == 0) {
-			op_park(atoi(op + 5));
+			op_park(number(op + 5));
 		} else if (strcmp(op, "stack") == 0) {
 			chain_outer();
 		} else if (strncmp(op, "exit:", 5) == 0) {
-			syscall(SYS_exit_group, atoi(op + 5));
+			syscall(SYS_exit_group, number(op + 5));
 		} else {
 			fprintf(stderr, "mt-family: unknown operation %s\n",
 			        op);
