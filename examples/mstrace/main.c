@@ -868,6 +868,10 @@ main(int argc, char **argv)
 	}
 	if (run.child && !signo && utrace_task_wait(run.child, &status) < 0)
 		status = -1;
+	/* After a thread's execve the spawned task is the leader that
+	 * vanished; the process's status is that of its last thread. */
+	if (run.child && !signo)
+		(void)tracker_root_status(e.tracker, &status);
 	/* Without a program to take its status from, mstrace succeeds. */
 	if (!run.child && !signo)
 		status = 0;

@@ -25,6 +25,9 @@ struct printer {
 	 * at the first exit of an execve whose entry was not seen. */
 	struct line spawn_call;
 	bool spawn_pending;
+	/* A leader that vanished because another thread called execve:
+	 * its last line waits for that thread's exec report. */
+	pid_t superseded;
 	struct taskmap tasks;
 };
 
@@ -79,13 +82,15 @@ line_duration(struct line *l, const struct timespec *start)
 
 /* "<... NAME resumed>" starts the second half of a cut line. */
 static void
-line_resumed(struct printer_task *pt, const struct output *out)
+line_resumed(struct printer_task *pt, const struct output *out, pid_t tid)
 {
 	const char *name =
 		utrace_syscall_name(pt->call.sc.arch, pt->call.sc.nr);
 
 	line_clear(&pt->line);
-	output_prefix(out, &pt->line, pt->call.tid);
+	/* The thread's id now: a thread that called execve has the
+	 * leader's at its exit. */
+	output_prefix(out, &pt->line, tid);
 	if (name)
 		line_printf(&pt->line, "<... %s resumed>", name);
 	else
@@ -172,7 +177,7 @@ printer_syscall_exit(uint32_t action, struct utrace_engine *engine,
 		line_putc(&pt->line, ')');
 	} else {
 		if (pt->cut)
-			line_resumed(pt, p->o.out);
+			line_resumed(pt, p->o.out, utrace_task_tid(task));
 		pt->call.rval = sc->rval;
 		pt->call.is_error = sc->is_error;
 		decode_exit(&pt->call, &pt->line);
@@ -192,14 +197,15 @@ printer_syscall_exit(uint32_t action, struct utrace_engine *engine,
 
 /* A call that never returned (exit_group, or killed inside). */
 static void
-print_no_return(struct printer *p, struct printer_task *pt)
+print_no_return(struct printer *p, struct printer_task *pt,
+                const struct utrace_task *task)
 {
 	struct line *l = &pt->line;
 
 	if (!pt->in_syscall)
 		return;
 	if (pt->cut)
-		line_resumed(pt, p->o.out);
+		line_resumed(pt, p->o.out, utrace_task_tid(task));
 	line_puts(l, pt->has_exit ? " <unfinished ...>)" : ")");
 	line_pad(l, RESULT_COLUMN);
 	line_puts(l, "= ?");
@@ -217,7 +223,7 @@ printer_exit(uint32_t action, struct utrace_engine *engine,
 	struct printer_task *pt = task_state(p, task);
 
 	if (pt)
-		print_no_return(p, pt);
+		print_no_return(p, pt, task);
 	return UTRACE_RESUME;
 }
 
@@ -235,8 +241,15 @@ printer_death(struct utrace_engine *engine, struct utrace_task *task,
 		return;
 	l = &pt->line;
 	/* Killed without an exit report. */
-	print_no_return(p, pt);
+	print_no_return(p, pt, task);
 
+	/* A leader does not die before its threads, unless one of them
+	 * calls execve and takes its place. */
+	if (!group_dead && WIFEXITED(status) &&
+	    utrace_task_tid(task) == utrace_task_tgid(task)) {
+		p->superseded = utrace_task_tid(task);
+		return;
+	}
 	if (p->o.quiet < 2 && (WIFEXITED(status) || WIFSIGNALED(status))) {
 		line_clear(l);
 		output_prefix(p->o.out, l, utrace_task_tid(task));
@@ -257,6 +270,28 @@ printer_death(struct utrace_engine *engine, struct utrace_task *task,
 	}
 }
 
+static uint32_t
+printer_exec(uint32_t action, struct utrace_engine *engine,
+             struct utrace_task *task, const char *path, pid_t former_tid,
+             void *data)
+{
+	struct printer *p = data;
+	struct line l = LINE_INIT;
+	pid_t tid = utrace_task_tid(task);
+
+	if (!p->superseded || p->superseded != tid || former_tid == tid)
+		return UTRACE_RESUME;
+	p->superseded = 0;
+	if (p->o.quiet >= 2)
+		return UTRACE_RESUME;
+	output_prefix(p->o.out, &l, tid);
+	line_printf(&l, "+++ superseded by execve in pid %d +++",
+	            (int)former_tid);
+	output_flush(p->o.out, &l);
+	line_free(&l);
+	return UTRACE_RESUME;
+}
+
 static void
 printer_reap(struct utrace_engine *engine, struct utrace_task *task, void *data)
 {
@@ -269,6 +304,7 @@ static const struct utrace_engine_ops printer_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_syscall_entry = printer_syscall_entry,
 	.report_syscall_exit = printer_syscall_exit,
+	.report_exec = printer_exec,
 	.report_exit = printer_exit,
 	.report_death = printer_death,
 	.report_reap = printer_reap,
@@ -291,8 +327,9 @@ printer_attach(struct printer *p, struct utrace_task *task,
                const struct attach_opts *opts)
 {
 	return attach_engine(task, opts, &printer_ops, p,
-	                     UTRACE_EVENT_SYSCALL | UTRACE_EVENT(EXIT) |
-	                             UTRACE_EVENT(DEATH) | UTRACE_EVENT(REAP));
+	                     UTRACE_EVENT_SYSCALL | UTRACE_EVENT(EXEC) |
+	                             UTRACE_EVENT(EXIT) | UTRACE_EVENT(DEATH) |
+	                             UTRACE_EVENT(REAP));
 }
 
 void

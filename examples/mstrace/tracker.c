@@ -21,6 +21,10 @@ struct tracker {
 	bool quiet;
 	/* Children have engines of their own (UTRACE_ATTACH_FOLLOW). */
 	bool follow;
+	/* The process mstrace started, and its status once it is gone. */
+	pid_t root;
+	int root_status;
+	bool root_dead;
 	int done_fd;
 	uint64_t seq;
 	struct taskmap tasks;
@@ -59,6 +63,20 @@ tracker_clone(uint32_t action, struct utrace_engine *engine,
 }
 
 static void
+tracker_death(struct utrace_engine *engine, struct utrace_task *task,
+              int status, bool group_dead, void *data)
+{
+	struct tracker *t = data;
+
+	/* The last of the process's threads: after a thread's execve, it
+	 * is not the task that was spawned, but it has its id. */
+	if (t->root && group_dead && utrace_task_tgid(task) == t->root) {
+		t->root_status = status;
+		t->root_dead = true;
+	}
+}
+
+static void
 tracker_reap(struct utrace_engine *engine, struct utrace_task *task, void *data)
 {
 	struct tracker *t = data;
@@ -74,6 +92,7 @@ tracker_reap(struct utrace_engine *engine, struct utrace_task *task, void *data)
 static const struct utrace_engine_ops tracker_ops = {
 	.size = sizeof(struct utrace_engine_ops),
 	.report_clone = tracker_clone,
+	.report_death = tracker_death,
 	.report_reap = tracker_reap,
 };
 
@@ -103,11 +122,23 @@ tracker_attach(struct tracker *t, struct utrace_task *task,
 	int r;
 
 	t->follow = opts->follow;
+	if (!seized)
+		t->root = utrace_task_tgid(task);
 	r = attach_engine(task, &own, &tracker_ops, t,
-	                  UTRACE_EVENT(CLONE) | UTRACE_EVENT(REAP));
+	                  UTRACE_EVENT(CLONE) | UTRACE_EVENT(DEATH) |
+	                          UTRACE_EVENT(REAP));
 	if (r == 0)
 		track(t, task, seized);
 	return r;
+}
+
+bool
+tracker_root_status(const struct tracker *t, int *ret_status)
+{
+	if (!t->root_dead)
+		return false;
+	*ret_status = t->root_status;
+	return true;
 }
 
 int

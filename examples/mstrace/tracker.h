@@ -28,6 +28,12 @@ struct tracker *tracker_new(struct output *o, bool quiet);
 int tracker_attach(struct tracker *t, struct utrace_task *task,
                    const struct attach_opts *opts, bool seized);
 
+/* The exit status of the process spawned (the task attached with
+ * @seized false), taken when its last thread died: the spawned task's own
+ * status is not the process's when another thread called execve.  False
+ * if it was not seen.  Call it once no callback can run any more. */
+bool tracker_root_status(const struct tracker *t, int *ret_status);
+
 /* A file descriptor that becomes readable when the last task is gone. */
 int tracker_fd(const struct tracker *t);
 

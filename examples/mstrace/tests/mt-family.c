@@ -16,6 +16,8 @@
  *                 it sleeps there (the parent polls its state with
  *                 pread64() and sched_yield(), a varying number of times)
  *   exec          a child that executes this program with "exit:5"
+ *   thread-exec   a thread executes this program with "exit:6" once the
+ *                 main thread sleeps in read() (polled as for killchild)
  *   fail          calls that fail (a missing file, a bad descriptor)
  *   signal        SIGUSR1 to itself with a handler
  *   wait          write "ready\n" on stdout, then block reading one byte
@@ -263,6 +265,34 @@ op_park(int n)
 			fail("pthread_create");
 }
 
+static void *
+exec_from_thread(void *arg)
+{
+	(void)arg;
+	/* Once the main thread sleeps in its read(). */
+	wait_asleep(getpid());
+	exec_self(6);
+	fail("execl");
+	return NULL;
+}
+
+/* A thread calls execve while the main thread is blocked reading: the
+ * thread takes over the process (and the leader's id). */
+static void
+op_thread_exec(void)
+{
+	pthread_t t;
+	char c;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		fail("pipe2");
+	if (pthread_create(&t, NULL, exec_from_thread, NULL) != 0)
+		fail("pthread_create");
+	(void)!read(p[0], &c, 1);
+	fail("read");
+}
+
 /* Not inlined and not static: their names are in the symbol table. */
 __attribute__((noinline)) void chain_inner(void);
 __attribute__((noinline)) void chain_middle(void);
@@ -314,6 +344,8 @@ main(int argc, char **argv)
 			op_killchild();
 		} else if (strcmp(op, "exec") == 0) {
 			in_child(exec_self, 5);
+		} else if (strcmp(op, "thread-exec") == 0) {
+			op_thread_exec();
 		} else if (strcmp(op, "fail") == 0) {
 			op_fail();
 		} else if (strcmp(op, "signal") == 0) {

@@ -1069,7 +1069,7 @@ pid_at(const char *text, const char *p, const char *word)
 {
 	static const char *const before[] = {
 		"= ", "si_pid=", "parent_tid=[", "Process ",
-		"(",  "[pid ",   "/proc/"
+		"(",  "pid ",    "/proc/"
 	};
 	size_t len = strlen(word);
 	const char *q = p;
@@ -1372,6 +1372,16 @@ START_TEST(test_follow_killed)
 	              "%s", m.trace);
 	ck_assert_ptr_nonnull(strstr(m.trace, " +++ killed by SIGKILL +++\n"));
 	run_free(&m);
+}
+END_TEST
+
+/* A thread's execve: the leader is superseded, the thread goes on as
+ * the leader. */
+START_TEST(test_follow_thread_exec)
+{
+	compare_tasks(ARGS("-o", "@TRACE", "-f", "-e",
+	                   "trace=!pread64,sched_yield", "@FAMILY",
+	                   "thread-exec"));
 }
 END_TEST
 
@@ -2000,6 +2010,7 @@ mstrace_suite(void)
 	tcase_add_test(tc, test_follow_threads);
 	tcase_add_test(tc, test_follow_forks);
 	tcase_add_test(tc, test_follow_killed);
+	tcase_add_test(tc, test_follow_thread_exec);
 	tcase_add_test(tc, test_no_follow);
 	tcase_add_test(tc, test_follow_stderr);
 	tcase_add_test(tc, test_follow_counts);
