@@ -488,11 +488,16 @@ task_maybe_resume(struct utrace_task *t)
 		req = PTRACE_SYSCALL;
 	} else if (t->sys_filtered) {
 		/* Only filtered calls stop; an exit stop is asked for at
-		 * their entry (the seccomp stop). */
-		req = s->kind == STOP_SYSCALL_ENTRY &&
-		                      (t->events & UTRACE_EVENT(SYSCALL_EXIT))
+		 * their entry (the seccomp stop), and again at event stops
+		 * inside the call (clone, exec), until it comes. */
+		req = (s->kind == STOP_SYSCALL_ENTRY &&
+		       (t->events & UTRACE_EVENT(SYSCALL_EXIT))) ||
+		                      (t->filtered_call &&
+		                       s->kind != STOP_SYSCALL_EXIT &&
+		                       s->kind != STOP_SYSCALL_ENTRY)
 		              ? PTRACE_SYSCALL
 		              : PTRACE_CONT;
+		t->filtered_call = req == PTRACE_SYSCALL;
 	} else if (t->events & UTRACE_EVENT_SYSCALL) {
 		req = PTRACE_SYSCALL;
 	} else {
@@ -582,6 +587,14 @@ task_exec_takeover(struct utrace_task *leader, pid_t former)
 	if (!t || t == leader)
 		return leader;
 	utrace_task_get(t);
+	/* The process goes on under @t: what was the leader's as the
+	 * process's (ours to reap or kill, or seized) is @t's now, and
+	 * waiters for the leader follow to @t. */
+	t->spawned = leader->spawned;
+	t->kill_on_free = leader->kill_on_free;
+	t->seized = leader->seized;
+	leader->spawned = false;
+	leader->successor = utrace_task_get(t);
 	/* The old leader is gone without an exit status of its own. */
 	task_death(leader, leader->exit_seen ? leader->exit_status : 0);
 	list_del(&t->hash);
@@ -1241,8 +1254,15 @@ utrace_task_wait(struct utrace_task *task, int *ret_status)
 		return -ECHILD;
 
 	(void)pthread_mutex_lock(&u->lock);
-	while (!atomic_load(&task->dead) && !atomic_load(&task->untraced))
-		(void)pthread_cond_wait(&u->cond, &u->lock);
+	for (;;) {
+		while (!atomic_load(&task->dead) &&
+		       !atomic_load(&task->untraced))
+			(void)pthread_cond_wait(&u->cond, &u->lock);
+		/* Superseded by a non-leader exec: the process goes on. */
+		if (!atomic_load(&task->dead) || !task->successor)
+			break;
+		task = task->successor;
+	}
 	if (atomic_load(&task->dead))
 		*ret_status = task->status;
 	else
@@ -1269,8 +1289,10 @@ utrace_task_put(struct utrace_task *task)
 	(void)task;
 	return;
 #endif
-	if (task && atomic_fetch_sub(&task->ref, 1) == 1)
+	if (task && atomic_fetch_sub(&task->ref, 1) == 1) {
+		utrace_task_put(task->successor);
 		free(task);
+	}
 }
 
 UTRACE_EXPORT pid_t

@@ -127,7 +127,10 @@ struct utrace_task {
 	struct sysmap sys;         /* if !sys_all: the union of their sets */
 	struct sysmap seccomp_map; /* the calls our filter traces */
 	struct debug_task *debug;  /* debug.c: registers, breakpoints */
-	uint64_t events;           /* union of the engines' masks */
+	/* The task that took over our tid in a non-leader exec (a
+	 * reference); utrace_task_wait() follows it. */
+	struct utrace_task *successor;
+	uint64_t events; /* union of the engines' masks */
 	int64_t abort_rval;
 	long opts; /* ptrace options set, 0: not known */
 	atomic_int ref;
@@ -159,6 +162,7 @@ struct utrace_task {
 	bool exit_seen;       /* its exit stop came */
 	bool dying;           /* death report started */
 	bool sweep_suspect;   /* task_sweep(): looked lost once */
+	bool filtered_call;   /* in a filtered call, its exit wanted */
 	bool exitkill;        /* PTRACE_O_EXITKILL (inherited) */
 	atomic_bool dead;
 	atomic_bool untraced; /* detached while alive, not our child */

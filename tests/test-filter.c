@@ -358,6 +358,70 @@ START_TEST(seccomp_never_detached)
 }
 END_TEST
 
+/*
+ * A filtered call whose exit comes after an event stop inside the call:
+ * fork (the clone event) and execve (the exec event).  Its exit is still
+ * reported, with the call's return value.  _i 0: clone; 1: execve.
+ */
+START_TEST(seccomp_exit_after_event_stop)
+{
+	const int64_t nr = _i == 0 ? SYS_clone : SYS_execve;
+	struct utrace_spawn_opts opts = {
+		.size = sizeof(opts),
+		.flags = UTRACE_SPAWN_EXITKILL | UTRACE_SPAWN_SECCOMP,
+		.seccomp_nrs = &nr,
+		.n_seccomp_nrs = 1,
+	};
+	struct test_log *log = test_log();
+	struct test_engine *t1;
+	struct utrace_engine *e1;
+	struct utrace_task *task = NULL;
+	struct utrace *u;
+	char *argv[7];
+	long at;
+	int rep[2];
+	int r;
+
+	u = test_new(NULL);
+	test_pipe(rep, 1);
+	argv[0] = (char *)test_fmt("%s", test_helper("tracee-ops"));
+	argv[1] = (char *)"-r";
+	argv[2] = (char *)test_fmt("%d", rep[1]);
+	argv[3] = (char *)(_i == 0 ? "fork:3" : "exec");
+	argv[4] = (char *)"say:done";
+	argv[5] = (char *)"exit:0";
+	argv[6] = NULL;
+	r = utrace_spawn(u, argv, NULL, &opts, &task);
+	test_close(rep[1]);
+	if (r == -ENOSYS && getenv("UTRACE_TEST_NO_SECCOMP")) {
+		test_free(u);
+		return;
+	}
+	ck_assert_msg(r == 0, "utrace_spawn: %d (%s)", r, strerror(-r));
+	test_track_pid(utrace_task_tid(task));
+	t1 = test_engine_new(1, NULL);
+	e1 = test_attach(task, t1, EVENTS);
+	ck_assert_int_eq(utrace_set_syscalls(task, e1, TEST_AUDIT_ARCH, &nr, 1),
+	                 0);
+	test_start(task);
+	ck_assert_int_eq(test_wait(task), 0);
+	ck_assert_str_eq(test_read_all(rep[0]),
+	                 _i == 0 ? "fork 768\nsay done\n" : "say done\n");
+
+	ck_assert_msg(test_log_count(log, 1, EV_SYSCALL_ENTRY, nr) == 1 &&
+	                      test_log_count(log, 1, EV_SYSCALL_EXIT, nr) == 1,
+	              "%s", test_log_dump(log));
+	at = test_log_find(log, 0, 1, EV_SYSCALL_EXIT, nr);
+	if (_i == 0)
+		ck_assert_msg(log->ev[at].rval > 0, "%s", test_log_dump(log));
+	else
+		ck_assert_msg(log->ev[at].rval == 0, "%s", test_log_dump(log));
+	utrace_engine_put(e1);
+	utrace_task_put(task);
+	test_free(u);
+}
+END_TEST
+
 static Suite *
 filter_suite(void)
 {
@@ -371,6 +435,7 @@ filter_suite(void)
 	tcase_add_loop_test(tc, seccomp_only_listed_calls_stop, 0, 2);
 	tcase_add_test(tc, seccomp_mixed_mode);
 	tcase_add_test(tc, seccomp_never_detached);
+	tcase_add_loop_test(tc, seccomp_exit_after_event_stop, 0, 2);
 	return s;
 }
 

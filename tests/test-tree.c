@@ -1037,7 +1037,10 @@ START_TEST(exec_non_leader)
 		test_read_all(rep[0]),
 		test_fmt("threads 1\nsay after\nppid %d\n", (int)getpid()));
 	(void)test_wait(idle);
-	(void)test_wait(task);
+	/* A wait for the spawned task (the old leader's) follows the task
+	 * that took over its tid: the process's real status. */
+	status = test_wait(task);
+	ck_assert_msg(status == 5 << 8, "spawned task: status %#x", status);
 
 	/* Each task: one death, one reap, nothing after. */
 	ck_assert_msg(test_log_count(log, 1, EV_DEATH, TEST_ANY) == 1 &&

@@ -452,7 +452,10 @@ int utrace_task_start(struct utrace_task *task);
  *
  * Returns after report_death() and report_reap() for the task have run.
  * For a spawned task the status is its real exit status; for other tasks
- * the one the tracer saw.
+ * the one the tracer saw.  When a thread other than the leader calls exec,
+ * the leader's task dies and the execing thread's task takes over its
+ * thread id (see report_exec()); a wait for the leader's task then goes on
+ * until the process dies and gives the status of the task that took over.
  *
  * Context: any thread but the tracer thread; blocks until the task died.
  * Return: 0; -EINVAL bad argument; -EDEADLK called from a callback;
