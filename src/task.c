@@ -491,7 +491,8 @@ task_maybe_resume(struct utrace_task *t)
 		 * their entry (the seccomp stop), and again at event stops
 		 * inside the call (clone, exec), until it comes. */
 		req = (s->kind == STOP_SYSCALL_ENTRY &&
-		       (t->events & UTRACE_EVENT(SYSCALL_EXIT))) ||
+		       (t->events & UTRACE_EVENT(SYSCALL_EXIT)) &&
+		       task_wants_syscall(t, &s->sc)) ||
 		                      (t->filtered_call &&
 		                       s->kind != STOP_SYSCALL_EXIT &&
 		                       s->kind != STOP_SYSCALL_ENTRY)

@@ -9,8 +9,12 @@ attach_syscall_list(const struct filter *f, int64_t nrs[FILTER_MAX_NR])
 	size_t n = 0;
 	int64_t nr;
 
+	/* Only calls with a name: filter_has() counts every unnamed number
+	 * in, and hundreds of them would make a seccomp filter trace every
+	 * call. */
 	for (nr = 0; nr < FILTER_MAX_NR; nr++)
-		if (filter_has(f, AUDIT_ARCH_X86_64, nr))
+		if (utrace_syscall_name(AUDIT_ARCH_X86_64, nr) &&
+		    filter_has(f, AUDIT_ARCH_X86_64, nr))
 			nrs[n++] = nr;
 	return n;
 }

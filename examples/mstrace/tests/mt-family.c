@@ -26,6 +26,9 @@
  *                 process ends
  *   stack         chain_outer() -> chain_middle() -> chain_inner() ->
  *                 getppid()
+ *   switches:N    N getppid() calls; writes "switches K\n" on stdout, K
+ *                 the voluntary context switches they took (a ptrace
+ *                 stop is one)
  *   exit:N        exit_group(N)
  *
  * Exit status 0 after the last operation, 100 on a usage error, 101 when
@@ -39,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,6 +257,23 @@ parked(void *arg)
 }
 
 static void
+op_switches(int n)
+{
+	struct rusage before;
+	struct rusage after;
+	int i;
+
+	if (getrusage(RUSAGE_THREAD, &before) < 0)
+		exit(101);
+	for (i = 0; i < n; i++)
+		(void)syscall(SYS_getppid);
+	if (getrusage(RUSAGE_THREAD, &after) < 0)
+		exit(101);
+	printf("switches %ld\n", after.ru_nvcsw - before.ru_nvcsw);
+	(void)fflush(stdout);
+}
+
+static void
 op_park(int n)
 {
 	pthread_t t;
@@ -356,6 +377,8 @@ main(int argc, char **argv)
 			op_park(number(op + 5));
 		} else if (strcmp(op, "stack") == 0) {
 			chain_outer();
+		} else if (strncmp(op, "switches:", 9) == 0) {
+			op_switches(number(op + 9));
 		} else if (strncmp(op, "exit:", 5) == 0) {
 			syscall(SYS_exit_group, number(op + 5));
 		} else {

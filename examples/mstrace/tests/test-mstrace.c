@@ -1927,6 +1927,38 @@ START_TEST(test_seccomp)
 }
 END_TEST
 
+/*
+ * The filter really keeps untraced calls from stopping: 1000 getppid()
+ * calls take far fewer voluntary context switches (a stop is one) under
+ * --seccomp-bpf -e trace=openat than under -e trace=openat alone.
+ */
+START_TEST(test_seccomp_filters)
+{
+	struct run a = { 0 };
+	struct run b = { 0 };
+	long filtered = -1;
+	long unfiltered = -1;
+
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-f", "--seccomp-bpf", "-e",
+	              "trace=openat", "@FAMILY", "switches:1000"),
+	         &a);
+	run_tool(mstrace_path,
+	         ARGS("-o", "@TRACE", "-f", "-e", "trace=openat", "@FAMILY",
+	              "switches:1000"),
+	         &b);
+	ck_assert_int_eq(a.status, 0);
+	ck_assert_int_eq(b.status, 0);
+	ck_assert_msg(sscanf(a.out, "switches %ld", &filtered) == 1 &&
+	                      sscanf(b.out, "switches %ld", &unfiltered) == 1,
+	              "outputs '%s' '%s'", a.out, b.out);
+	ck_assert_msg(unfiltered >= 1000, "unfiltered: %ld", unfiltered);
+	ck_assert_msg(filtered < 250, "filtered: %ld switches", filtered);
+	run_free(&a);
+	run_free(&b);
+}
+END_TEST
+
 /* Every engine at once on one threaded program: printer, counter, two
  * injectors, stack tracer, signal reporter, following its threads and
  * children. */
@@ -2026,6 +2058,7 @@ mstrace_suite(void)
 	tcase_add_test(tc, test_stack);
 	tc = tcase(s, "seccomp");
 	tcase_add_test(tc, test_seccomp);
+	tcase_add_test(tc, test_seccomp_filters);
 	tcase_add_test(tc, test_all_engines_tasks);
 	tc = tcase(s, "command-line");
 	tcase_add_test(tc, test_bad_command_lines);
