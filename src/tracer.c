@@ -95,14 +95,15 @@ static bool
 tracer_poll_once(struct utrace *u, siginfo_t *si, bool hot, bool any)
 {
 	if (hot && u->hot_tid > 0) {
-		if (waitid(P_PID, (id_t)u->hot_tid, si, WAIT_FLAGS | WNOHANG) ==
-		            0 &&
-		    si->si_pid != 0) {
+		int r = waitid(P_PID, (id_t)u->hot_tid, si,
+		               WAIT_FLAGS | WNOHANG);
+
+		if (r == 0 && si->si_pid != 0) {
 			u->hot_run++;
 			return true;
 		}
-		if (errno == ECHILD)
-			u->hot_tid = 0;
+		if (r < 0 && errno == ECHILD)
+			u->hot_tid = 0; /* gone, or detached */
 	}
 	if (!any && u->hot_tid > 0)
 		return false;
