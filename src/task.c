@@ -1006,9 +1006,14 @@ task_handle_status(struct utrace *u, const siginfo_t *si)
 	utrace_task_put(t);
 }
 
-/* The state letter of /proc/<tid>/stat, or 0. */
+/*
+ * The state letter of a thread's stat file, or 0.  Read through its
+ * process (/proc/<tgid>/task/<tid>/stat): /proc/<tid>/stat sums the whole
+ * thread group's counters, which with a thousand threads made each sweep
+ * cost a million thread visits.
+ */
 static char
-proc_stat_state(pid_t tid)
+proc_stat_state(pid_t tgid, pid_t tid)
 {
 	char path[64];
 	char buf[512];
@@ -1016,7 +1021,11 @@ proc_stat_state(pid_t tid)
 	ssize_t n;
 	int fd;
 
-	(void)snprintf(path, sizeof(path), "/proc/%d/stat", tid);
+	if (tgid > 0)
+		(void)snprintf(path, sizeof(path), "/proc/%d/task/%d/stat",
+		               tgid, tid);
+	else
+		(void)snprintf(path, sizeof(path), "/proc/%d/stat", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -1066,7 +1075,7 @@ static void
 task_recover(struct utrace_task *t)
 {
 	pid_t tid = atomic_load(&t->tid);
-	char state = proc_stat_state(tid);
+	char state = proc_stat_state(atomic_load(&t->tgid), tid);
 	siginfo_t si;
 	bool suspect = t->sweep_suspect;
 	int err;
