@@ -35,9 +35,9 @@
  * Exit status 0 after the last operation, 100 on a usage error, 101 when
  * a setup call fails.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
@@ -61,6 +61,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "parse.h"
+
 static char *const *rest_of_argv;
 
 static void
@@ -68,6 +70,19 @@ fail(const char *what)
 {
 	fprintf(stderr, "mt-tracee: %s: %s\n", what, strerror(errno));
 	exit(101);
+}
+
+/* The number @s of an operation; a usage error if it is none. */
+static int
+parse_int(const char *s)
+{
+	long v;
+
+	if (!test_parse_long(s, &v, NULL) || v < INT_MIN || v > INT_MAX) {
+		fprintf(stderr, "mt-tracee: not a number: %s\n", s);
+		exit(100);
+	}
+	return (int)v;
 }
 
 static void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
@@ -126,8 +141,8 @@ op_files(const char *dir)
 	fstatat(AT_FDCWD, "f", &st, AT_SYMLINK_NOFOLLOW);
 	statx(AT_FDCWD, "f", AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, &stx);
 	statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE, &stx);
-	access("f", R_OK | W_OK);
-	access("f", F_OK);
+	(void)access("f", R_OK | W_OK);
+	(void)access("f", F_OK);
 	syscall(SYS_faccessat2, AT_FDCWD, "f", X_OK, AT_EACCESS);
 	dup(fd);
 	dup2(fd, 10);
@@ -175,12 +190,14 @@ op_mem(void)
 		munmap(p, 8192);
 	else
 		munmap(q, 16384);
-	mmap(NULL, 4096, PROT_READ,
-	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << MAP_HUGE_SHIFT),
-	     -1, 0);
-	mmap((void *)0x10000, 4096, PROT_READ,
-	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE,
-	     -1, 0);
+	(void)mmap(NULL, 4096, PROT_READ,
+	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+	                   (21 << MAP_HUGE_SHIFT),
+	           -1, 0);
+	(void)mmap((void *)0x10000, 4096, PROT_READ,
+	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+	                   MAP_NORESERVE,
+	           -1, 0);
 	munmap((void *)0x10000, 4096);
 	sbrk(0);
 }
@@ -206,14 +223,14 @@ op_errors(void)
 	lseek(fds[0], 0, SEEK_SET);
 	close(fds[0]);
 	close(fds[1]);
-	access("/nonexistent/mt-tracee", F_OK);
+	(void)access("/nonexistent/mt-tracee", F_OK);
 	stat("/nonexistent/mt-tracee", &st);
 	ioctl(0, TCGETS, &t);
 	mkdir("/", 0755);
 	rmdir("/nonexistent/mt-tracee");
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	strcpy(un.sun_path, "/nonexistent/mt-tracee.sock");
-	connect(fd, (struct sockaddr *)&un, sizeof(un));
+	(void)connect(fd, (struct sockaddr *)&un, sizeof(un));
 	close(fd);
 	socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK, 0);
 	wait4(-1, &status, WNOHANG, NULL);
@@ -383,7 +400,7 @@ parse_signal(const char *s)
 		return SIGUSR2;
 	if (strcmp(s, "TERM") == 0)
 		return SIGTERM;
-	return atoi(s);
+	return parse_int(s);
 }
 
 static void
@@ -530,14 +547,14 @@ main(int argc, char **argv)
 		} else if (strcmp(op, "all-syscalls") == 0) {
 			op_all_syscalls(0);
 		} else if (strncmp(op, "all-syscalls:", 13) == 0) {
-			op_all_syscalls(atoi(op + 13));
+			op_all_syscalls(parse_int(op + 13));
 		} else if (strcmp(op, "execve") == 0) {
 			rest_of_argv = argv + i + 1;
 			op_execve();
 		} else if (strcmp(op, "selfkill") == 0) {
 			kill(getpid(), SIGKILL);
 		} else if (strncmp(op, "exit:", 5) == 0) {
-			syscall(SYS_exit_group, atoi(op + 5));
+			syscall(SYS_exit_group, parse_int(op + 5));
 		} else {
 			fprintf(stderr, "mt-tracee: unknown operation %s\n",
 			        op);

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,6 +32,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "parse.h"
 
 #define TEST_TIMEOUT 60
 #define MAX_ARGS 64
@@ -68,6 +71,27 @@ xrealloc(void *p, size_t size)
 
 	assert(q);
 	return q;
+}
+
+static void appendf(char *buf, size_t size, size_t *len, const char *format,
+                    ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Append to the string of *@len bytes in @buf (@size bytes): the caller
+ * sized @buf for everything it appends, so running out is a bug.
+ */
+static void
+appendf(char *buf, size_t size, size_t *len, const char *format, ...)
+{
+	va_list ap;
+	int n;
+
+	assert(*len < size);
+	va_start(ap, format);
+	n = vsnprintf(buf + *len, size - *len, format, ap);
+	va_end(ap);
+	assert(n >= 0 && (size_t)n < size - *len);
+	*len += (size_t)n;
 }
 
 static char *
@@ -236,6 +260,7 @@ replace_all(char *text, const char *re_text, const char *with)
 	char *out = malloc(size);
 	size_t o = 0;
 	const char *p = text;
+	size_t wlen = strlen(with);
 	size_t n;
 
 	assert(out);
@@ -245,14 +270,16 @@ replace_all(char *text, const char *re_text, const char *with)
 	       regexec(&re, p, 1, &match,
 	               p == text || p[-1] == '\n' ? 0 : REG_NOTBOL) == 0) {
 		n = (size_t)match.rm_so;
-		if (o + n + strlen(with) + 1 >= size) {
-			size = (o + n + strlen(with) + 1) * 2;
+		if (o + n + wlen + 1 >= size) {
+			size = (o + n + wlen + 1) * 2;
 			out = xrealloc(out, size);
 		}
 		memcpy(out + o, p, n);
 		o += n;
-		memcpy(out + o, with, strlen(with));
-		o += strlen(with);
+		/* Not terminated yet: the memcpy() after the loop ends @out. */
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
+		memcpy(out + o, with, wlen);
+		o += wlen;
 		if (match.rm_eo == match.rm_so) {
 			if (!p[match.rm_eo])
 				break;
@@ -624,38 +651,71 @@ START_TEST(test_timestamps)
 }
 END_TEST
 
+/* Whether @s is a number, all of it, as strtod() reads it. */
+static bool
+is_number(const char *s)
+{
+	char *end;
+
+	(void)strtod(s, &end);
+	return end != s && !*end;
+}
+
+/*
+ * The name, calls and errors of @line if it is a row of a -c table
+ * ("% time, seconds, usecs/call, calls, [errors,] name"); @line is cut
+ * into its fields.
+ */
+static bool
+table_row(char *line, const char **name, long *calls, long *errors)
+{
+	char *field[6];
+	char *save;
+	char *f;
+	size_t n = 0;
+	long usecs;
+
+	for (f = strtok_r(line, " \t", &save); f && n < 6;
+	     f = strtok_r(NULL, " \t", &save))
+		field[n++] = f;
+	if (n < 5 || !is_number(field[0]) || !is_number(field[1]) ||
+	    !test_parse_long(field[2], &usecs, NULL) ||
+	    !test_parse_long(field[3], calls, NULL))
+		return false;
+	/* No errors column when the call never failed. */
+	if (n == 6 && test_parse_long(field[4], errors, NULL)) {
+		*name = field[5];
+	} else {
+		*errors = 0;
+		*name = field[4];
+	}
+	return true;
+}
+
 /* The rows of a -c table, "name calls errors" sorted by name. */
 static char *
 table_counts(const char *text)
 {
-	char name[64];
 	char *copy = strdup(text);
 	char *p = copy;
 	char *line;
 	char *rows[512];
 	size_t n = 0;
 	size_t size = 1;
+	size_t len = 0;
 	size_t i;
 	char *out;
-	double pct;
-	double secs;
-	unsigned long usecs;
-	unsigned calls;
-	unsigned errors;
+	const char *name;
+	long calls;
+	long errors;
 
 	assert(copy);
 	while ((line = next_line(&p))) {
 		char row[128];
 
-		if (sscanf(line, "%lf %lf %lu %u %u %63s", &pct, &secs, &usecs,
-		           &calls, &errors, name) == 6) {
-		} else if (sscanf(line, "%lf %lf %lu %u %63s", &pct, &secs,
-		                  &usecs, &calls, name) == 5) {
-			errors = 0;
-		} else {
+		if (!table_row(line, &name, &calls, &errors))
 			continue;
-		}
-		(void)snprintf(row, sizeof(row), "%s %u %u", name, calls,
+		(void)snprintf(row, sizeof(row), "%.63s %ld %ld", name, calls,
 		               errors);
 		assert(n < 512);
 		rows[n] = strdup(row);
@@ -678,8 +738,7 @@ table_counts(const char *text)
 	assert(out);
 	out[0] = '\0';
 	for (i = 0; i < n; i++) {
-		strcat(out, rows[i]);
-		strcat(out, "\n");
+		appendf(out, size, &len, "%s\n", rows[i]);
 		free(rows[i]);
 	}
 	free(copy);
@@ -693,15 +752,16 @@ table_frame(const char *text)
 	char *copy = strdup(text);
 	char *p = copy;
 	char *line;
-	char *out = malloc(strlen(text) + 1);
+	/* A newline more if the last line had none. */
+	size_t size = strlen(text) + 2;
+	size_t len = 0;
+	char *out = malloc(size);
 
 	assert(copy && out);
 	out[0] = '\0';
 	while ((line = next_line(&p))) {
-		if (line[0] == '%' || line[0] == '-') {
-			strcat(out, line);
-			strcat(out, "\n");
-		}
+		if (line[0] == '%' || line[0] == '-')
+			appendf(out, size, &len, "%s\n", line);
 	}
 	free(copy);
 	return out;
@@ -1197,7 +1257,11 @@ name_pids(char *t, pid_t extra)
 static long
 task_rank(const struct task_lines *tl)
 {
-	return tl->name[0] == 'P' ? atol(tl->name + 1) : -1;
+	long rank;
+
+	if (tl->name[0] != 'P' || !test_parse_long(tl->name + 1, &rank, NULL))
+		return -1;
+	return rank;
 }
 
 static void
@@ -1206,6 +1270,7 @@ task_add(struct task_lines *tl, const char *line, size_t len)
 	char *copy = malloc(len + 1);
 	static const char cut[] = " <unfinished ...>";
 	const char *resumed;
+	size_t size;
 	size_t n;
 	char *prev;
 
@@ -1218,11 +1283,11 @@ task_add(struct task_lines *tl, const char *line, size_t len)
 		prev = tl->lines[tl->n - 1];
 		n = strlen(prev);
 		if (n >= strlen(cut) && !strcmp(prev + n - strlen(cut), cut)) {
-			prev[n - strlen(cut)] = '\0';
+			n -= strlen(cut);
 			resumed += strlen(" resumed>");
-			prev = xrealloc(prev,
-			                strlen(prev) + strlen(resumed) + 1);
-			strcat(prev, resumed);
+			size = n + strlen(resumed) + 1;
+			prev = xrealloc(prev, size);
+			appendf(prev, size, &n, "%s", resumed);
 			tl->lines[tl->n - 1] = prev;
 			free(copy);
 			return;
@@ -1242,7 +1307,7 @@ task_add(struct task_lines *tl, const char *line, size_t len)
 static char *
 normalise_tasks(const char *trace, pid_t extra)
 {
-	struct task_lines tasks[MAX_PIDS];
+	struct task_lines tasks[MAX_PIDS] = { 0 };
 	size_t n_tasks = 0;
 	size_t last = 0;
 	char *t = strdup(trace);
@@ -1250,6 +1315,7 @@ normalise_tasks(const char *trace, pid_t extra)
 	char *line;
 	char *out;
 	size_t size = 1;
+	size_t out_len = 0;
 	size_t i;
 	size_t j;
 
@@ -1284,7 +1350,7 @@ normalise_tasks(const char *trace, pid_t extra)
 		if (i == n_tasks) {
 			assert(n_tasks < MAX_PIDS &&
 			       len < sizeof(tasks[0].name));
-			memset(&tasks[i], 0, sizeof(tasks[i]));
+			/* Zeroed where declared: the name is terminated. */
 			memcpy(tasks[i].name, line, len);
 			n_tasks++;
 		}
@@ -1307,15 +1373,14 @@ normalise_tasks(const char *trace, pid_t extra)
 		for (j = 0; j < tasks[i].n; j++)
 			size += strlen(tasks[i].name) +
 			        strlen(tasks[i].lines[j]) + 8;
-	out = malloc(size + 16 * n_tasks);
+	size += 16 * n_tasks;
+	out = malloc(size);
 	assert(out);
 	out[0] = '\0';
 	for (i = 0; i < n_tasks; i++) {
 		for (j = 0; j < tasks[i].n; j++) {
-			strcat(out, tasks[i].name);
-			strcat(out, " ");
-			strcat(out, tasks[i].lines[j]);
-			strcat(out, "\n");
+			appendf(out, size, &out_len, "%s %s\n", tasks[i].name,
+			        tasks[i].lines[j]);
 			free(tasks[i].lines[j]);
 		}
 		free(tasks[i].lines);
@@ -1949,8 +2014,8 @@ START_TEST(test_seccomp_filters)
 	         &b);
 	ck_assert_int_eq(a.status, 0);
 	ck_assert_int_eq(b.status, 0);
-	ck_assert_msg(sscanf(a.out, "switches %ld", &filtered) == 1 &&
-	                      sscanf(b.out, "switches %ld", &unfiltered) == 1,
+	ck_assert_msg(test_parse_field(a.out, "switches", &filtered) &&
+	                      test_parse_field(b.out, "switches", &unfiltered),
 	              "outputs '%s' '%s'", a.out, b.out);
 	ck_assert_msg(unfiltered >= 1000, "unfiltered: %ld", unfiltered);
 	ck_assert_msg(filtered < 250, "filtered: %ld switches", filtered);
