@@ -80,45 +80,44 @@ struct wp {
 #define DEBUG_VISITS_MAX 4
 
 struct debug_task {
+	/* Pointers and 8-byte fields first, then smaller ones, then flags:
+	 * no padding. */
 	struct utrace_task *t;
 	struct debug_mm *mm; /* NULL: not looked up yet, or none */
-	bool mm_checked;     /* no address space existed when looked up */
-	pid_t vfork_parent;  /* a vfork child in its parent's memory */
-
 	struct utrace_regs regs;
-	bool regs_valid;
-	bool regs_dirty;
 	struct utrace_fpregs fpregs;
-	bool fp_valid;
-	bool fp_dirty;
 	/* The extended state (XSAVE area), whose first bytes are the FP
 	 * registers: both copies kept the same while both are valid. */
 	uint8_t *xs; /* XSTATE_MAX bytes, allocated on use */
 	size_t xs_len;
-	bool xs_valid;
-	bool xs_dirty;
-
 	/* Stopped on the breakpoint at @at_bp (pc rewound), its instruction
 	 * not yet executed: resuming steps over it. */
-	bool at_bp_set;
 	uint64_t at_bp;
-	uint64_t hit_addr;    /* of the STOP_BREAKPOINT being reported */
-	unsigned int hit_wps; /* or the watchpoint slots it reports */
+	uint64_t hit_addr; /* of the STOP_BREAKPOINT being reported */
 	struct wp wps[WP_SLOTS];
-	bool wp_dirty; /* the debug registers must be written at the stop */
-	bool wp_ever;  /* some were set since the last exec: traps are ours */
 	struct utrace_regs *visits; /* DEBUG_VISITS_MAX, allocated on use */
 	size_t n_visits;
-
 	/* Step-over bookkeeping (see debug_mm). */
 	struct list_head so_node; /* in mm->waiting or mm->parked */
-	bool parked;              /* in mm->parked */
-	bool waiting;             /* in mm->waiting */
-	bool awaited;             /* counted in mm->awaited */
 	long so_req;              /* the request the step-over replaces */
-	bool so_internal;         /* the step was ours, not an engine's */
-	bool so_syscall;          /* the instruction is a system call */
-	bool so_done;             /* the step-over ended at this stop */
+	pid_t vfork_parent;       /* a vfork child in its parent's memory */
+	unsigned int hit_wps;     /* or the watchpoint slots it reports */
+	bool mm_checked;          /* no address space existed when looked up */
+	bool regs_valid;
+	bool regs_dirty;
+	bool fp_valid;
+	bool fp_dirty;
+	bool xs_valid;
+	bool xs_dirty;
+	bool at_bp_set;
+	bool wp_dirty; /* the debug registers must be written at the stop */
+	bool wp_ever;  /* some were set since the last exec: traps are ours */
+	bool parked;   /* in mm->parked */
+	bool waiting;  /* in mm->waiting */
+	bool awaited;  /* counted in mm->awaited */
+	bool so_internal; /* the step was ours, not an engine's */
+	bool so_syscall;  /* the instruction is a system call */
+	bool so_done;     /* the step-over ended at this stop */
 };
 
 /* debug.c */

@@ -1299,9 +1299,13 @@ utrace_task_put(struct utrace_task *task)
 	(void)task;
 	return;
 #endif
-	if (task && atomic_fetch_sub(&task->ref, 1) == 1) {
-		utrace_task_put(task->successor);
+	/* A loop, not a recursion: a chain of successors (one per
+	 * non-leader exec) is released link by link. */
+	while (task && atomic_fetch_sub(&task->ref, 1) == 1) {
+		struct utrace_task *next = task->successor;
+
 		free(task);
+		task = next;
 	}
 }
 
