@@ -118,8 +118,7 @@ static const struct {
 	{ "WINCH", SIGWINCH },
 };
 
-static void
-usage(const char *op)
+static void __attribute__((noreturn)) usage(const char *op)
 {
 	static const char msg[] = "tracee-ops: bad operation: ";
 
