@@ -107,6 +107,18 @@ enum utrace_syscall_action {
 /* Set in the action of a repeated syscall entry report. */
 #define UTRACE_SYSCALL_RESUMED 0x100u
 
+/*
+ * A callback's answer from a resume action and a disposition (a
+ * utrace_signal_action, a utrace_syscall_action, or 0).  C code may as
+ * well write UTRACE_RESUME | UTRACE_SIGNAL_IGN; in C++ the two are
+ * distinct enumerations, and | between them is deprecated since C++20.
+ */
+static inline uint32_t
+utrace_action(enum utrace_resume_action resume, uint32_t disposition)
+{
+	return (uint32_t)resume | disposition;
+}
+
 static inline enum utrace_resume_action
 utrace_resume_action(uint32_t action)
 {

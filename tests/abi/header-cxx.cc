@@ -13,10 +13,9 @@ int
 main()
 {
 	/* In C++ the resume and the signal action belong to two distinct
-	 * enumerations, and | between two is deprecated (C++20): each is
-	 * made the uint32_t of an action first. */
-	uint32_t action = static_cast<uint32_t>(UTRACE_INTERRUPT) |
-	                  static_cast<uint32_t>(UTRACE_SIGNAL_TSTP);
+	 * enumerations, and | between two is deprecated (C++20):
+	 * utrace_action() combines them. */
+	uint32_t action = utrace_action(UTRACE_INTERRUPT, UTRACE_SIGNAL_TSTP);
 	const char *(*volatile name)(uint32_t, int64_t) = utrace_syscall_name;
 	int (*volatile create)(const struct utrace_opts *, struct utrace **) =
 		utrace_new;
