@@ -242,6 +242,20 @@ do_read_mem(struct utrace *u, void *arg)
 	return 0;
 }
 
+/* Runs @fn on the tracer thread; the byte count goes to @ret_len.
+ * Returns @fn's result (1: a truncated string). */
+static int
+mem_call(int (*fn)(struct utrace *, void *), struct mem_args *a,
+         size_t *ret_len)
+{
+	int r = cmdq_call(a->task->u, fn, a);
+
+	if (r < 0)
+		return r;
+	*ret_len = a->done;
+	return r;
+}
+
 UTRACE_EXPORT int
 utrace_task_read_mem(struct utrace_task *task, uint64_t addr, void *buf,
                      size_t len, size_t *ret_len)
@@ -249,18 +263,9 @@ utrace_task_read_mem(struct utrace_task *task, uint64_t addr, void *buf,
 	struct mem_args a = {
 		.task = task, .addr = addr, .buf = buf, .len = len
 	};
-	int r;
 
-	assert_return(task, -EINVAL);
-	assert_return(buf, -EINVAL);
-	assert_return(len > 0, -EINVAL);
-	assert_return(ret_len, -EINVAL);
-
-	r = cmdq_call(task->u, do_read_mem, &a);
-	if (r < 0)
-		return r;
-	*ret_len = a.done;
-	return 0;
+	assert_return(task && buf && len > 0 && ret_len, -EINVAL);
+	return mem_call(do_read_mem, &a, ret_len);
 }
 
 /*
@@ -338,18 +343,9 @@ utrace_task_write_mem(struct utrace_task *task, uint64_t addr, const void *buf,
 	struct mem_args a = {
 		.task = task, .addr = addr, .wbuf = buf, .len = len
 	};
-	int r;
 
-	assert_return(task, -EINVAL);
-	assert_return(buf, -EINVAL);
-	assert_return(len > 0, -EINVAL);
-	assert_return(ret_len, -EINVAL);
-
-	r = cmdq_call(task->u, do_write_mem, &a);
-	if (r < 0)
-		return r;
-	*ret_len = a.done;
-	return 0;
+	assert_return(task && buf && len > 0 && ret_len, -EINVAL);
+	return mem_call(do_write_mem, &a, ret_len);
 }
 
 static int
@@ -406,16 +402,7 @@ utrace_task_read_string(struct utrace_task *task, uint64_t addr, char *buf,
 	struct mem_args a = {
 		.task = task, .addr = addr, .buf = buf, .len = size
 	};
-	int r;
 
-	assert_return(task, -EINVAL);
-	assert_return(buf, -EINVAL);
-	assert_return(size > 0, -EINVAL);
-	assert_return(ret_len, -EINVAL);
-
-	r = cmdq_call(task->u, do_read_string, &a);
-	if (r < 0)
-		return r;
-	*ret_len = a.done;
-	return r;
+	assert_return(task && buf && size > 0 && ret_len, -EINVAL);
+	return mem_call(do_read_string, &a, ret_len);
 }
