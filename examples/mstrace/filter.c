@@ -33,15 +33,6 @@ filter_init(struct filter *f, bool all)
 	memset(f->bits, all ? 0xff : 0, sizeof(f->bits));
 }
 
-static void
-filter_invert(struct filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(f->bits); i++)
-		f->bits[i] = ~f->bits[i];
-}
-
 /* The x86_64 numbers of the calls in @class; whether there was one. */
 static bool
 add_class(struct filter *f, uint32_t class)
@@ -124,55 +115,73 @@ add_token(struct filter *f, const char *token)
 	return 1;
 }
 
-int
-filter_parse(struct filter *f, const char *value)
+/*
+ * A set of numbers as strace writes it: [!]...all|none|TOKEN[,TOKEN...].
+ * @add adds one token to @set and returns 1, 0 if it names nothing (then
+ * "invalid WHAT 'TOKEN'" is said here), or -1 after its own message.
+ */
+static int
+set_parse(uint64_t *bits, size_t words, void *set, const char *value,
+          const char *what, int (*add)(void *set, const char *token))
 {
 	const char *s = value;
 	bool invert = false;
 	char *copy;
 	char *token;
 	char *next;
-	bool quiet;
-	int r;
+	size_t i;
+	int r = 1;
 
 	while (*s == '!') {
 		invert = !invert;
 		s++;
 	}
-	filter_init(f, false);
-	if (strcmp(s, "all") == 0 || strcmp(s, "none") == 0) {
-		filter_init(f, strcmp(s, "all") == 0);
-	} else if (!*s) {
-		msg("invalid system call '%s'", s);
+	memset(bits, strcmp(s, "all") == 0 ? 0xff : 0, words * sizeof(*bits));
+	if (!*s) {
+		msg("invalid %s '%s'", what, s);
 		return -1;
-	} else {
+	}
+	if (strcmp(s, "all") != 0 && strcmp(s, "none") != 0) {
 		copy = strdup(s);
 		if (!copy) {
 			msg("%s", strerror(ENOMEM));
 			return -1;
 		}
-		for (token = copy; token; token = next) {
+		for (token = copy; token && r > 0; token = next) {
 			next = strchr(token, ',');
 			if (next)
 				*next++ = '\0';
 			if (!*token)
 				continue;
-			quiet = token[0] == '?';
-			r = add_token(f, token + quiet);
-			if (r < 0 || (r == 0 && !quiet)) {
-				if (r == 0)
-					msg("invalid system call "
-					    "'%s'",
-					    token);
-				free(copy);
-				return -1;
-			}
+			r = add(set, token);
+			if (r == 0)
+				msg("invalid %s '%s'", what, token);
 		}
 		free(copy);
+		if (r <= 0)
+			return -1;
 	}
 	if (invert)
-		filter_invert(f);
+		for (i = 0; i < words; i++)
+			bits[i] = ~bits[i];
 	return 0;
+}
+
+/* A syscall token; "?NAME" is ignored when it names nothing. */
+static int
+add_syscall_token(void *set, const char *token)
+{
+	bool quiet = token[0] == '?';
+	int r = add_token(set, token + quiet);
+
+	return r == 0 && quiet ? 1 : r;
+}
+
+int
+filter_parse(struct filter *f, const char *value)
+{
+	return set_parse(f->bits, ARRAY_SIZE(f->bits), f, value, "system call",
+	                 add_syscall_token);
 }
 
 bool
@@ -207,53 +216,23 @@ sigfilter_init(struct sigfilter *f, bool all)
 	memset(f->bits, all ? 0xff : 0, sizeof(f->bits));
 }
 
+static int
+add_signal_token(void *set, const char *token)
+{
+	struct sigfilter *f = set;
+	int signo = signal_parse(token);
+
+	if (signo < 0)
+		return 0;
+	set_bit(f->bits, (unsigned)signo);
+	return 1;
+}
+
 int
 sigfilter_parse(struct sigfilter *f, const char *value)
 {
-	const char *s = value;
-	bool invert = false;
-	char *copy;
-	char *token;
-	char *next;
-	size_t i;
-	int signo;
-
-	while (*s == '!') {
-		invert = !invert;
-		s++;
-	}
-	sigfilter_init(f, false);
-	if (strcmp(s, "all") == 0 || strcmp(s, "none") == 0) {
-		sigfilter_init(f, strcmp(s, "all") == 0);
-	} else if (!*s) {
-		msg("invalid signal '%s'", s);
-		return -1;
-	} else {
-		copy = strdup(s);
-		if (!copy) {
-			msg("%s", strerror(ENOMEM));
-			return -1;
-		}
-		for (token = copy; token; token = next) {
-			next = strchr(token, ',');
-			if (next)
-				*next++ = '\0';
-			if (!*token)
-				continue;
-			signo = signal_parse(token);
-			if (signo < 0) {
-				msg("invalid signal '%s'", token);
-				free(copy);
-				return -1;
-			}
-			set_bit(f->bits, (unsigned)signo);
-		}
-		free(copy);
-	}
-	if (invert)
-		for (i = 0; i < ARRAY_SIZE(f->bits); i++)
-			f->bits[i] = ~f->bits[i];
-	return 0;
+	return set_parse(f->bits, ARRAY_SIZE(f->bits), f, value, "signal",
+	                 add_signal_token);
 }
 
 bool
