@@ -297,9 +297,11 @@ long test_tracer_pid(pid_t tid);
 
 /*
  * Wait (bounded) until the state letter of @tid is one of @states ('?'
- * matches a thread that is gone).  For states no event announces (a task
- * blocking in 'D', a zombie 'Z'): it polls /proc.  Returns the state seen
- * if it matched, else 0.
+ * matches a thread that is gone).  Only for kernel states that nothing
+ * announces (a vfork parent in 'D', a thread asleep in read() 'S', a
+ * zombie leader 'Z', a group stop kept after detach 'T'): it re-reads
+ * /proc, yielding the CPU in between, never sleeping for a set time.
+ * Returns the state seen if it matched, else 0.
  */
 char test_wait_state(pid_t tid, const char *states);
 
