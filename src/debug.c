@@ -165,6 +165,7 @@ debug_mm_of(struct utrace_task *t, bool create)
 		mm = mm_new(tgid);
 		if (!mm)
 			return NULL;
+		t->u->n_mm++;
 		list_for_each(pos, &t->u->tasks) {
 			struct utrace_task *o =
 				list_entry(pos, struct utrace_task, node);
@@ -225,6 +226,7 @@ mm_unlink(struct utrace_task *t, struct debug_task *d)
 	bp_remove_all(mm, 0, false);
 	mem_close(mm);
 	free(mm);
+	t->u->n_mm--;
 }
 
 /* Whether @t runs in @mm: a thread of its process, or a vfork child. */
@@ -280,7 +282,10 @@ debug_keeps(struct utrace_task *t)
 {
 	struct debug_mm *mm;
 
-	if (t->u->quit || !task_traced(t))
+	/* Asked at every resume: without any address space in use (no
+	 * breakpoint, no memory access yet) nothing is looked up or
+	 * allocated. */
+	if (!t->u->n_mm || t->u->quit || !task_traced(t))
 		return false;
 	mm = debug_mm_of(t, false);
 	return mm && !list_empty(&mm->bps);
@@ -786,11 +791,18 @@ debug_report_breakpoint(struct utrace_task *t)
 int
 debug_resume(struct utrace_task *t, long *req)
 {
-	struct debug_task *d = debug_get(t);
+	struct debug_task *d = t->debug;
 	struct debug_mm *mm;
 	bool need;
 	int r;
 
+	/* A task no debugger call touched, in a context without address
+	 * spaces: nothing to write back or to step over, and nothing to
+	 * allocate on this path. */
+	if (!d && !t->u->n_mm)
+		return 0;
+	if (!d)
+		d = debug_get(t);
 	if (!d)
 		return 0;
 	if (d->so_done)

@@ -210,6 +210,7 @@ struct utrace {
 
 	uint64_t wait_avg_ns; /* how long waits for a stop take */
 	pid_t hot_tid;        /* the task resumed last (tracer_poll()) */
+	unsigned int n_mm;    /* debug.c: address spaces in use */
 	unsigned int hot_run; /* stops taken from it in a row */
 	bool sigchld_open;    /* SIGCHLD unblocked on the tracer thread */
 
