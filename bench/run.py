@@ -478,7 +478,7 @@ def profile(build_dir, tracers, placements, tmp, n, log):
     """Syscalls of the tracer process (all its threads) per tracee syscall
     stop, on the syscall loop.  With perf trace -s: the whole run, in each
     placement.  Else strace -f -c -p, attached to the tracer while the
-    workload sleeps before the loop, unpinned only (strace slows the
+    workload waits for a line on its stdin before the loop, unpinned only (strace slows the
     tracer down a lot, so adaptive polling may behave differently).
     Returns [(title, tracers, {key: {syscall: calls}}, stops)]."""
     loop = os.path.join(build_dir, 'bench', 'bench-getppid')
@@ -518,25 +518,32 @@ def profile(build_dir, tracers, placements, tmp, n, log):
         return results
     if not strace:
         return results
-    workload = ['sh', '-c', 'sleep 1; exec "$0" "$1"', loop, str(n)]
+    # The traced shell waits for a line on its stdin, sent once strace
+    # says it has attached to the tracer: no timed wait on either side.
+    workload = ['sh', '-c', 'read go; exec "$0" "$1"', loop, str(n)]
     table = {}
     for t in chosen:
         log('profile %s\n' % t.key)
         with open(os.devnull, 'r+b') as null:
-            tracer = subprocess.Popen(t.prefix + workload, stdin=null,
-                                      stdout=null, stderr=null)
-            time.sleep(0.3)
+            tracer = subprocess.Popen(t.prefix + workload,
+                                      stdin=subprocess.PIPE, stdout=null,
+                                      stderr=null)
             spy = subprocess.Popen([strace, '-f', '-c', '-o', out, '-p',
                                     str(tracer.pid)], stdin=null,
-                                   stdout=null, stderr=null)
+                                   stdout=null, stderr=subprocess.PIPE)
+            for line in spy.stderr:
+                if b'attached' in line:
+                    break
+            tracer.stdin.write(b'go\n')
+            tracer.stdin.close()
             try:
                 tracer.wait(timeout=RUN_TIMEOUT)
-                spy.wait(timeout=RUN_TIMEOUT)
+                spy.communicate(timeout=RUN_TIMEOUT)
             except subprocess.TimeoutExpired:
                 tracer.kill()
                 spy.kill()
                 tracer.wait()
-                spy.wait()
+                spy.communicate()
                 continue
         with open(out) as f:
             table[t.key] = parse_strace_summary(f.read())
